@@ -26,8 +26,7 @@ setuptools.setup(
                  'Intended Audience :: ' + cfg['audience'].title(),
                  'Natural Language :: ' + cfg['language'].title(),
                  'Topic :: Scientific/Engineering :: Medical Science Apps.']
-                + ['Programming Language :: Python :: ' + o for o in py_versions[py_versions.index(min_python):]]
-
+                + ['Programming Language :: Python :: ' + o for o in py_versions[py_versions.index(min_python):]],
     url=cfg['git_url'],
     packages=setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
     include_package_data=True,

@@ -142,11 +142,14 @@ def read_record(name:str, # record name, e.g. '100'
     elif fallback: channel, lead_fallback = 0, True
     else: raise EcgDataError(f'{hea}: record {name} has no {lead} lead (it has {", ".join(header.sig_name)}); '
                              'choose one of those or allow the fallback')
-    try:
-        raw = wfdb.rdrecord(str(data_dir/name), channels=[channel], physical=False, return_res=16)
-        ann = wfdb.rdann(str(data_dir/name), annotator)
+    try: raw = wfdb.rdrecord(str(data_dir/name), channels=[channel], physical=False, return_res=16)
     except Exception as e:
-        raise EcgDataError(f'{data_dir/name}: record {name} cannot be decoded ({type(e).__name__}: {e})') from None
+        raise EcgDataError(f'{data_dir/header.file_name[channel]}: signals of record {name} cannot be decoded '
+                           f'({type(e).__name__}: {e})') from None
+    try: ann = wfdb.rdann(str(data_dir/name), annotator)
+    except Exception as e:
+        raise EcgDataError(f'{data_dir/name}.{annotator}: annotations of record {name} cannot be decoded '
+                           f'({type(e).__name__}: {e})') from None
     digital = raw.d_signal[:, 0]
     if len(digital) != header.sig_len:
         raise EcgDataError(f'{data_dir/header.file_name[channel]}: record {name} has {len(digital):,} samples, '

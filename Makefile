@@ -1,0 +1,42 @@
+# ecg_nb: `make demo` and `make test` do all the set-up on a fresh machine (a virtual environment in .venv).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= demo_out
+# cells flagged `#| slow` need the full database: run them only when ECG_NB_DATA points at one
+SLOW := $(if $(ECG_NB_DATA),--flags slow,)
+
+.PHONY: install demo test check bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: setup.py settings.ini
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip check
+	touch $@
+
+demo: install
+	$(BIN)/ecg_nb dataset --data_dir excerpt --figure $(DEMO_DIR)/beats_per_class.png
+	$(BIN)/ecg_nb detect --data_dir excerpt --output $(DEMO_DIR)/r_peak_scores.csv
+
+test: install
+	$(BIN)/nbdev_test $(SLOW)
+	$(BIN)/python -m pytest -q tests
+
+# ecg_nb/ must be exactly what nbdev_export makes of nbs/, and the notebooks must be committed clean
+check: install
+	$(BIN)/nbdev_export
+	$(BIN)/nbdev_clean
+	@if [ -n "$$(git status --porcelain -- ecg_nb nbs)" ]; then \
+		git status --short -- ecg_nb nbs; git diff --stat -- ecg_nb nbs; \
+		echo "ecg_nb/ or nbs/ differ from the commit: run nbdev_export and nbdev_clean, then commit"; exit 1; fi
+	@echo "ecg_nb/ matches nbs/, notebooks are clean"
+
+bench: install
+	$(BIN)/python bench/bench_data.py
+
+clean:
+	rm -rf $(DEMO_DIR) _docs _proc nbs/_proc .pytest_cache
