@@ -7,7 +7,7 @@ DEMO_DIR ?= demo_out
 # cells flagged `#| slow` need the full database: run them only when ECG_NB_DATA points at one
 SLOW := $(if $(ECG_NB_DATA),--flags slow,)
 
-.PHONY: install demo test check bench clean
+.PHONY: install demo test check bench clean run-notebooks
 
 install: $(VENV)/.installed
 
@@ -40,3 +40,11 @@ bench: install
 
 clean:
 	rm -rf $(DEMO_DIR) _docs _proc nbs/_proc .pytest_cache
+
+# execute every notebook in place (slow cells too when ECG_NB_DATA is set), so the docs show real outputs
+NOTEBOOKS := $(sort $(wildcard nbs/[0-9]*.ipynb)) nbs/index.ipynb
+run-notebooks: install
+	cd nbs && for nb in $(notdir $(NOTEBOOKS)); do \
+		echo "executing $$nb"; ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+			--ExecutePreprocessor.timeout=3600 $$nb || exit 1; done
+	$(BIN)/nbdev_clean

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .data import EcgDataError, atomic_path, download_mitdb, list_records, resolve_data_dir, verify_database
 from .segment import build_dataset, evaluate_detector, plot_class_examples
+from .kfold import PROTOCOLS, SPLITS, run_kfold
 
 # %% auto 0
 __all__ = ['make_parser', 'main']
@@ -32,6 +33,9 @@ def _verify(args):
     print(f'{data_dir}: {len(names)} records, every file matches PhysioNet\'s SHA-256')
 
 def _dataset(args):
+    import matplotlib
+    if 'ipykernel' not in sys.modules: matplotlib.use('Agg')  # no display needed to write a PNG
+    import matplotlib.pyplot as plt
     ds = build_dataset(args.data_dir, records=args.records, scheme=args.scheme, width=args.width, lead=args.lead,
                        fallback=not args.no_lead_fallback, cache_dir=args.cache_dir, use_cache=not args.no_cache)
     print(ds)
@@ -40,6 +44,7 @@ def _dataset(args):
     if args.figure:
         fig = plot_class_examples(ds)
         with atomic_path(args.figure) as tmp: fig.savefig(tmp, dpi=120)
+        plt.close(fig)
         print(f'figure of example beats per class: {args.figure}')
 
 def _detect(args):
@@ -54,6 +59,19 @@ def _detect(args):
         with atomic_path(args.output) as tmp: table.to_csv(tmp)
         print(f'per-record scores: {args.output}')
 
+def _kfold(args):
+    run_dir = args.run or f'runs/{args.split}{args.k if args.split != "ds1ds2" else ""}'
+    results = run_kfold(run_dir, k=args.k, split=args.split, folds=args.folds, jobs=args.jobs, threads=args.threads,
+                        data_dir=args.data_dir, records=args.records, scheme=args.scheme, synthetic=args.synthetic,
+                        synthetic_n=args.synthetic_n, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                        seed=args.seed, early_stopping=args.early_stopping, class_weight=args.class_weight,
+                        validation_fraction=args.validation_fraction, logdir=args.logdir, models_dir=args.models_dir,
+                        html=not args.no_html)
+    import numpy as np
+    accuracies = [m['accuracy'] for m in results]
+    print(f'{run_dir}: {len(results)} fold(s) complete; {PROTOCOLS[args.split]} accuracy '
+          f'{np.mean(accuracies):.2%}' + (f' ± {np.std(accuracies, ddof=1):.2%} (mean ± sd over folds)' if len(results) > 1 else ''))
+
 # %% ../nbs/06_cli.ipynb 8
 def make_parser()->argparse.ArgumentParser:
     "The `ecg_nb` argument parser."
@@ -62,11 +80,11 @@ def make_parser()->argparse.ArgumentParser:
 
     p = commands.add_parser('download', help='download MIT-BIH from PhysioNet and verify it')
     p.add_argument('--data_dir', help='target folder (default: $ECG_NB_DATA, else data/mitdb)')
-    p.set_defaults(run=_download)
+    p.set_defaults(handler=_download)
 
     p = commands.add_parser('verify', help="check a database folder against PhysioNet's SHA-256 list")
     p.add_argument('--data_dir', help='database folder (default: $ECG_NB_DATA, else data/mitdb)')
-    p.set_defaults(run=_verify)
+    p.set_defaults(handler=_verify)
 
     p = commands.add_parser('dataset', help='build and cache the labelled beat dataset')
     _add_data_options(p)
@@ -78,19 +96,45 @@ def make_parser()->argparse.ArgumentParser:
     p.add_argument('--cache_dir', help='cache folder (default: $ECG_NB_CACHE, else ~/.cache/ecg_nb)')
     p.add_argument('--no_cache', action='store_true', help='neither read nor write the cache')
     p.add_argument('--figure', help='write a PNG of example beats per class here')
-    p.set_defaults(run=_dataset)
+    p.set_defaults(handler=_dataset)
 
     p = commands.add_parser('detect', help='score detect_r_peaks against the reference beats')
     _add_data_options(p)
     p.add_argument('--output', help='write the per-record scores as CSV here')
-    p.set_defaults(run=_detect)
+    p.set_defaults(handler=_detect)
+
+    p = commands.add_parser('kfold', help='k-fold cross-validation, one papermill-executed report per fold')
+    _add_data_options(p)
+    p.add_argument('--run', help='run folder (default: runs/<split><k>); rerun the same command to resume')
+    p.add_argument('--k', type=int, default=10, help='number of folds (default: 10)')
+    p.add_argument('--split', default='stratified', choices=SPLITS,
+                   help='stratified: intra-patient; record, ds1ds2: inter-patient (default: stratified)')
+    p.add_argument('--folds', type=int, nargs='+', help='run only these folds (default: all)')
+    p.add_argument('--jobs', type=int, default=1, help='folds run in parallel processes (default: 1)')
+    p.add_argument('--threads', type=int, default=0, help='TensorFlow threads per fold (default: TensorFlow decides)')
+    p.add_argument('--scheme', default='seed', choices=['seed', 'aami'], help='class scheme (default: seed)')
+    p.add_argument('--synthetic', action='store_true', help='train on synthetic beats (offline smoke run)')
+    p.add_argument('--synthetic_n', type=int, default=2000, help='number of synthetic beats (default: 2000)')
+    p.add_argument('--epochs', type=int, default=30, help='maximum epochs per fold (default: 30)')
+    p.add_argument('--batch_size', type=int, default=128, help='beats per gradient step (default: 128)')
+    p.add_argument('--lr', type=float, default=1e-3, help='Adam learning rate (default: 0.001)')
+    p.add_argument('--seed', type=int, default=0, help='seed of folds, weights and shuffling (default: 0)')
+    p.add_argument('--early_stopping', type=int, default=0, metavar='PATIENCE',
+                   help='stop a fold after this many epochs without a lower validation loss (default: off)')
+    p.add_argument('--class_weight', choices=['balanced'], help='weigh classes by inverse frequency')
+    p.add_argument('--validation_fraction', type=float, default=0.1,
+                   help='share of each training fold held out for validation (default: 0.1)')
+    p.add_argument('--logdir', help='TensorBoard folder (default: each fold folder\'s logs/)')
+    p.add_argument('--models_dir', help='also copy each fold\'s best model here as fold_<i>.keras')
+    p.add_argument('--no_html', action='store_true', help='skip the HTML copy of each fold report')
+    p.set_defaults(handler=_kfold)
     return parser
 
 def main(argv:list[str]|None=None, # arguments (default: sys.argv[1:])
         )->int: # exit status: 0 on success, 1 on bad input
     "Entry point of the `ecg_nb` command."
     args = make_parser().parse_args(argv)
-    try: args.run(args)
+    try: args.handler(args)
     except (EcgDataError, OSError) as e:
         print(f'ecg_nb {args.command}: error: {e}', file=sys.stderr)
         return 1

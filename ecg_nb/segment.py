@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 from scipy import signal as sps
-from tqdm.auto import tqdm
+from scipy.ndimage import maximum_filter1d
+from tqdm import tqdm
 
 from .data import (EcgDataError, Dataset, Record, atomic_path, check_record_files, file_sha256, get_scheme,
                          list_records, read_record, resolve_data_dir, BEAT_SYMBOLS)
@@ -25,8 +26,15 @@ __all__ = ['CACHE_VERSION', 'detect_r_peaks', 'match_beats', 'detection_scores',
 
 # %% ../nbs/01_segment.ipynb 6
 # Thresholds act on sqrt(integrated energy), i.e. an RMS-slope (amplitude) scale.
-K_THR = 0.45  # primary threshold: noise level + K_THR * (signal level - noise level)
+K_THR = 0.35  # primary threshold: noise level + K_THR * (signal level - noise level)
 K_SB = 0.7  # search-back threshold = K_SB * primary (0.7**2 ~ Pan-Tompkins' 0.5 on the energy scale)
+# Flutter/VF test (threshold-crossing-sample-count idea: Arafat et al. 2009; Amann et al. 2005): QRS complexes
+# leave long isoelectric (flat) stretches; flutter/fibrillation waves, being quasi-sinusoidal, do not.
+ISO_FS = 90.0  # the test runs on the signal block-averaged down to ~90 Hz (flutter waves are < 10 Hz)
+ISO_WIN = 4.0  # s, window (centred on the candidate) over which the flat fraction is measured
+ISO_FRAC = 0.1  # a sample is "flat" when its 1-30 Hz slope is < 10% of the window's max slope
+ISO_MIN = 0.33  # candidates whose window is less than 33% flat are rejected as flutter/VF waves
+MERGE = 0.25  # s, no two beats closer than this (240 bpm: a physiological ceiling for conducted/VT rhythms)
 
 
 def _bandpass(x, fs, lo, hi, order=2):
@@ -89,6 +97,20 @@ def detect_r_peaks(signal: np.ndarray,  # (n,) single-lead ECG in mV
     cand, amp = cand[keep], amp[keep]
     if len(cand) == 0:
         return empty
+    # 3b. flutter/VF rejection: fraction of 'flat' samples (slope < ISO_FRAC of the sliding max slope) in a
+    # window centred on each candidate; too few flat samples -> sustained sinusoid-like activity, not a QRS.
+    k = max(1, int(fs // ISO_FS))  # block-average decimation factor (cheap; keeps speed)
+    nb = n // k
+    if nb > int(ISO_WIN * fs / k):
+        xb = x[:nb * k].reshape(nb, k).mean(axis=1)
+        g = np.abs(np.gradient(_bandpass(xb, fs / k, 1.0, 30.0)))  # wide band: flutter lives below 5-15 Hz
+        lb = int(round(ISO_WIN * fs / k)) | 1
+        flat = g < ISO_FRAC * maximum_filter1d(g, lb, mode='nearest')  # polarity-free (|slope|)
+        iso = _moving_sum(flat.astype(np.float64), lb)[np.minimum(cand // k, nb - 1)] / lb
+        keep = iso >= ISO_MIN
+        cand, amp = cand[keep], amp[keep]
+        if len(cand) == 0:
+            return empty
     amp = np.sqrt(amp)  # thresholds work on RMS slope (amplitude scale): less swayed by very large beats
     # max absolute slope of the band-passed signal near each candidate (for T-wave discrimination)
     slope = np.abs(d[_window_idx(cand, int(round(0.075 * fs)), n)]).max(axis=1)
@@ -152,8 +174,11 @@ def detect_r_peaks(signal: np.ndarray,  # (n,) single-lead ECG in mV
             npk = 0.125 * a + 0.875 * npk
             pending.append(i)
 
-    peaks = cand[np.array(qrs, dtype=np.int64)] if qrs else empty
-    peaks.sort()
+    qi = np.array(qrs, dtype=np.int64)
+    peaks = cand[qi] if qrs else empty
+    energy = amp[qi] if qrs else np.zeros(0)  # RMS slope energy of each beat, used to resolve close pairs
+    o = np.argsort(peaks, kind='stable')
+    peaks, energy = peaks[o], energy[o]
     # 5. refine to the largest deflection of the (locally de-meaned) signal within +-80 ms
     h = int(round(0.08 * fs))
     idx = _window_idx(peaks, h, n)
@@ -161,15 +186,16 @@ def detect_r_peaks(signal: np.ndarray,  # (n,) single-lead ECG in mV
     seg = seg - np.median(seg, axis=1, keepdims=True)
     k = np.abs(seg).argmax(axis=1)
     r = idx[np.arange(len(peaks)), k]
-    size = np.abs(seg[np.arange(len(peaks)), k])
     order = np.argsort(r, kind='stable')
-    r, size = r[order], size[order]
-    # refinement can pull two detections within the refractory period: keep the larger deflection
-    if len(r) > 1 and np.any(np.diff(r) < refr):
+    r, energy = r[order], energy[order]
+    # no two beats within MERGE (physiological max rate): keep the one with more QRS energy. This removes
+    # steep P waves detected ~200 ms before their QRS and refinement-induced near-duplicates.
+    merge = int(round(MERGE * fs))
+    if len(r) > 1 and np.any(np.diff(r) < merge):
         out = [0]
         for i in range(1, len(r)):
-            if r[i] - r[out[-1]] < refr:
-                if size[i] > size[out[-1]]:
+            if r[i] - r[out[-1]] < merge:
+                if energy[i] > energy[out[-1]]:
                     out[-1] = i
             else:
                 out.append(i)
@@ -380,26 +406,31 @@ def build_dataset(data_dir:str|Path|None=None, # database folder (see `resolve_d
 
 # %% ../nbs/01_segment.ipynb 42
 def plot_class_examples(ds:Dataset, # beats to draw from
-                        per_class:int=4, # examples drawn per class
+                        per_class:int=3, # examples drawn per class (one row each)
                         fs:float=360., # sampling frequency, Hz
                         seed:int=0, # which examples are drawn
                        ):
-    "A figure with a few example windows of each class (random, reproducible), R peak at 0 ms."
+    "A grid of example windows: one column per class, `per_class` random (reproducible) beats in each."
     import matplotlib.pyplot as plt
     from ecg_nb.data import SCHEMES
     rng = np.random.default_rng(seed)
     descriptions = SCHEMES[ds.scheme].descriptions if ds.scheme in SCHEMES else {}
-    fig, axes = plt.subplots(1, len(ds.classes), figsize=(3.2 * len(ds.classes), 3), sharey=True, squeeze=False)
-    r_offset = ds.X.shape[1] // 2
-    t_ms = (np.arange(ds.X.shape[1]) - r_offset) / fs * 1000
-    for label, (ax, name) in enumerate(zip(axes[0], ds.classes)):
+    fig, axes = plt.subplots(per_class, len(ds.classes), figsize=(3 * len(ds.classes), 1.1 + 1.3 * per_class),
+                             sharex=True, sharey=True, squeeze=False)
+    t_ms = (np.arange(ds.X.shape[1]) - ds.X.shape[1] // 2) / fs * 1000
+    for label, name in enumerate(ds.classes):
         members = np.flatnonzero(ds.y == label)
-        for i in rng.choice(members, min(per_class, len(members)), replace=False):
-            ax.plot(t_ms, ds.X[i, :, 0], lw=0.7, alpha=0.8, label=f'{ds.record[i]} @ {ds.r_sample[i] / fs:.0f} s')
-        ax.set_title(f'{name}: {descriptions.get(name, "")}\n{len(members):,} beats', fontsize=9)
-        ax.set_xlabel('time from R peak (ms)')
-        if len(members): ax.legend(fontsize=6, loc='lower right')
-    axes[0, 0].set_ylabel('z-scored amplitude')
-    fig.suptitle('Example beat windows per class (reference R peak at 0 ms)')
+        chosen = rng.choice(members, min(per_class, len(members)), replace=False)
+        axes[0, label].set_title(f'{name}: {descriptions.get(name, "")}\n({len(members):,} beats)', fontsize=9)
+        for row, ax in enumerate(axes[:, label]):
+            ax.axvline(0, color='tab:red', lw=0.5, alpha=0.5)
+            if row < len(chosen):
+                i = chosen[row]
+                ax.plot(t_ms, ds.X[i, :, 0], lw=0.6, color='0.15')
+                ax.text(0.02, 0.95, f'record {ds.record[i]}, {ds.r_sample[i] / fs:.0f} s', transform=ax.transAxes,
+                        fontsize=7, va='top', color='0.4')
+    for ax in axes[-1]: ax.set_xlabel('time from R peak (ms)')
+    for ax in axes[:, 0]: ax.set_ylabel('z-score')
+    fig.suptitle('Example beat windows per class: the model sees 2.8 s around each R peak (red line)')
     fig.tight_layout()
     return fig
