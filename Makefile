@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo_out
+# optional extras to install too, e.g. EXTRAS=dev,torch (CI tests the seed model on the PyTorch backend)
+EXTRAS ?= dev
 # cells flagged `#| slow` need the full database: run them only when ECG_NB_DATA points at one
 SLOW := $(if $(ECG_NB_DATA),--flags slow,)
 
@@ -14,7 +16,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: setup.py settings.ini
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	$(BIN)/python -m pip check
 	touch $@
 

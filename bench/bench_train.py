@@ -5,7 +5,11 @@ timed epoch on `--beats` real beats of the full database (or the excerpt, repeat
 second. The baseline is a plain `model.fit` on numpy arrays with Keras' defaults, measured in the same run.
 The model is never changed; only how it is fed and compiled.
 
-Usage: KERAS_BACKEND=tensorflow python bench/bench_train.py [--beats 20000] [--data_dir DIR]
+With `--processes N`, N copies of the script run the batch-128 plain fit at the same time, each with one
+TensorFlow thread, and the sum of their rates is printed: that is how `ecg_nb kfold --jobs 2 --threads 1`
+uses a 2-core machine.
+
+Usage: KERAS_BACKEND=tensorflow python bench/bench_train.py [--beats 20000] [--data_dir DIR] [--processes 2]
 """
 import argparse
 import datetime
@@ -27,7 +31,18 @@ def main():
     parser.add_argument('--data_dir')
     parser.add_argument('--variants', nargs='+', help='run only the variants whose names contain one of these')
     parser.add_argument('--threads', type=int, default=0, help='TensorFlow intra-op threads (0: default)')
+    parser.add_argument('--processes', type=int, default=0, help='run N single-thread copies at once and sum')
     args = parser.parse_args()
+    if args.processes:
+        import subprocess, sys
+        command = [sys.executable, __file__, '--beats', str(args.beats), '--threads', '1', '--variants', 'batch 128, plain']
+        if args.data_dir: command += ['--data_dir', args.data_dir]
+        procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                 for _ in range(args.processes)]
+        rates = [float(p.communicate()[0].strip().splitlines()[-1].split('|')[2].replace(',', '')) for p in procs]
+        print(f'| train, batch 128, plain fit, {args.processes} processes x 1 thread (sum) | {sum(rates):,.0f} | '
+              f'per process: {", ".join(f"{r:,.0f}" for r in rates)} |')
+        return
     if args.threads:
         import tensorflow as tf
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)

@@ -1,0 +1,77 @@
+"""`ecg_nb kfold` end to end on the embedded excerpt: outputs, parallel folds, a killed run resumed, bad input."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pandas as pd
+
+from conftest import ECG_NB, run_cli
+
+KFOLD = ['kfold', '--data_dir', 'excerpt', '--k', '2', '--epochs', '1', '--threads', '1']
+
+
+def test_kfold_writes_a_complete_report_per_fold(tmp_path):
+    run = tmp_path/'run'
+    proc = run_cli(*KFOLD, '--jobs', '2', '--run', run, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert '2 fold(s) complete; intra-patient (beat-level) accuracy' in proc.stdout
+    manifest = json.loads((run/'manifest.json').read_text())
+    assert manifest['parameters']['k'] == 2 and manifest['protocol'] == 'intra-patient (beat-level)'
+    assert {'python', 'numpy', 'keras', 'tensorflow', 'wfdb'} <= set(manifest['versions'])
+    assert len(manifest['data_checksums']) == 15 and set(manifest['folds']) == {'0', '1'}
+    seen = 0
+    for fold in (0, 1):
+        folder = run/f'fold_{fold}'
+        assert {'fold_%d.ipynb' % fold, 'fold_%d.html' % fold, 'model.keras', 'predictions.csv', 'metrics.json',
+                'history.csv', 'logs'} <= {p.name for p in folder.iterdir()}
+        metrics = json.loads((folder/'metrics.json').read_text())
+        predictions = pd.read_csv(folder/'predictions.csv', dtype={'record': str})
+        assert len(predictions) == metrics['n_test'] and metrics['n_train'] + metrics['n_test'] == 1896
+        assert (predictions.predicted == predictions.true).mean() == metrics['accuracy']
+        seen += len(predictions)
+        report = (folder/f'fold_{fold}.ipynb').read_text()
+        assert 'Fold %d accuracy:' % fold in report and str(tmp_path) not in report  # no machine paths
+    assert seen == 1896  # every beat tested exactly once
+    assert not list(run.glob('*.partial'))
+
+
+def test_killed_run_resumes_without_redoing_finished_folds(tmp_path):
+    run = tmp_path/'run'
+    args = [str(ECG_NB), *KFOLD, '--epochs', '3', '--run', str(run), '--no_html']
+    proc = subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:  # wait until fold 0 is complete and fold 1 is under way, then kill everything mid-fold
+        deadline = time.time() + 300
+        while not ((run/'fold_0'/'metrics.json').exists() and (run/'fold_1.partial').exists()):
+            assert proc.poll() is None, 'the run ended before it could be interrupted'
+            assert time.time() < deadline, 'fold 1 never started'
+            time.sleep(0.2)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert not (run/'fold_1').exists() and (run/'fold_1.partial').exists()  # killed: fold 1 is not complete
+    finished = (run/'fold_0'/'metrics.json').stat().st_mtime_ns
+
+    proc = run_cli(*KFOLD, '--epochs', '3', '--run', run, '--no_html', cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert 'fold 0: complete, skipped' in proc.stdout and 'fold 1: done' in proc.stdout
+    assert (run/'fold_0'/'metrics.json').stat().st_mtime_ns == finished  # not redone
+    assert (run/'fold_1'/'metrics.json').is_file() and not (run/'fold_1.partial').exists()
+
+
+def test_rerun_with_other_parameters_is_refused(tmp_path):
+    run = tmp_path/'run'
+    assert run_cli(*KFOLD, '--folds', '0', '--run', run, '--no_html', cwd=tmp_path).returncode == 0
+    proc = run_cli(*KFOLD, '--folds', '0', '--run', run, '--lr', '0.01', cwd=tmp_path)
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
+    assert 'started with other parameters (lr: 0.001 then, 0.01 now)' in proc.stderr
+
+
+def test_bad_fold_and_split_settings(tmp_path):
+    proc = run_cli(*KFOLD, '--folds', '7', '--run', tmp_path/'run', cwd=tmp_path)
+    assert proc.returncode == 1 and 'there is no fold 7' in proc.stderr
+    proc = run_cli('kfold', '--data_dir', 'excerpt', '--k', '6', '--split', 'record', '--run', tmp_path/'r2', cwd=tmp_path)
+    assert proc.returncode == 1 and 'needs at least k=6 subjects' in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
