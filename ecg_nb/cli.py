@@ -12,6 +12,7 @@ from pathlib import Path
 from .data import EcgDataError, atomic_path, download_mitdb, list_records, resolve_data_dir, verify_database
 from .segment import build_dataset, evaluate_detector, plot_class_examples
 from .kfold import PROTOCOLS, SPLITS, run_kfold
+from .evaluate import evaluate_run, report_table, write_report
 
 # %% auto 0
 __all__ = ['make_parser', 'main']
@@ -72,6 +73,18 @@ def _kfold(args):
     print(f'{run_dir}: {len(results)} fold(s) complete; {PROTOCOLS[args.split]} accuracy '
           f'{np.mean(accuracies):.2%}' + (f' ± {np.std(accuracies, ddof=1):.2%} (mean ± sd over folds)' if len(results) > 1 else ''))
 
+def _evaluate(args):
+    summary = evaluate_run(args.run, data_dir=args.data_dir)
+    print(f'{summary["protocol"]} results, {len(summary["folds_complete"])} of {summary["folds_total"]} folds:')
+    print(report_table(summary, summary['classes']).to_string())
+    print(f'written: {Path(args.run)/"evaluation"}/ (metrics.json, classification_report.csv/.md, per_record.csv, '
+          'confusion_*.png)')
+
+def _report(args):
+    markdown = write_report(args.run, data_dir=args.data_dir, html=not args.no_html)
+    print(f'report: {markdown}' + ('' if args.no_html else f' and {Path(args.run)/"report.html"}') +
+          f' (notebook: {Path(args.run)/"report.ipynb"})')
+
 # %% ../nbs/06_cli.ipynb 8
 def make_parser()->argparse.ArgumentParser:
     "The `ecg_nb` argument parser."
@@ -128,6 +141,14 @@ def make_parser()->argparse.ArgumentParser:
     p.add_argument('--models_dir', help='also copy each fold\'s best model here as fold_<i>.keras')
     p.add_argument('--no_html', action='store_true', help='skip the HTML copy of each fold report')
     p.set_defaults(handler=_kfold)
+
+    for name, handler, text in (('evaluate', _evaluate, "re-evaluate a run's saved models on their own test folds"),
+                                ('report', _report, "execute the evaluation notebook into the run's report")):
+        p = commands.add_parser(name, help=text)
+        p.add_argument('--run', required=True, help='the k-fold run folder, e.g. runs/stratified10')
+        p.add_argument('--data_dir', help="the run's data, if not where the run found it")
+        if name == 'report': p.add_argument('--no_html', action='store_true', help='skip report.html')
+        p.set_defaults(handler=handler)
     return parser
 
 def main(argv:list[str]|None=None, # arguments (default: sys.argv[1:])

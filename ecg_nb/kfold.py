@@ -9,6 +9,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -25,7 +26,7 @@ from .segment import _record_files, build_dataset
 # %% auto 0
 __all__ = ['SPLITS', 'PROTOCOLS', 'SAME_SUBJECT', 'DS1', 'DS2', 'KFOLD_NOTEBOOK', 'subjects', 'make_folds', 'fold_indices',
            'load_or_make_folds', 'confusion', 'fold_metrics', 'predictions_table', 'train_fold', 'kfold_template',
-           'fold_dir', 'fold_complete', 'load_run_data', 'run_kfold']
+           'strip_backend_logs', 'execute_report', 'fold_dir', 'fold_complete', 'load_run_data', 'run_kfold']
 
 # %% ../nbs/03_kfold.ipynb 6
 SPLITS = ('stratified', 'record', 'ds1ds2')
@@ -203,13 +204,53 @@ def _git_commit()->str|None:
         return out.stdout.strip() + ('+uncommitted changes' if dirty.stdout.strip() else '') if out.returncode == 0 else None
     except (OSError, subprocess.SubprocessError): return None
 
-def _relative_papermill_paths(report:Path, template:Path, final:Path):
-    "Replace papermill's absolute input and output paths in a report's metadata by repository-relative ones."
+_BACKEND_LOG = re.compile(r'^([IWE]\d{4} [\d:.]+\s+\d+ \S+:\d+\] .*|WARNING: All log messages before absl::InitializeLog\(\) .*)$')
+
+def strip_backend_logs(path:str|Path, # an executed notebook, rewritten in place (atomically)
+                      ):
+    "Remove TensorFlow's C++ start-up and data-pipeline log lines from a notebook's stderr outputs."
     import nbformat
-    nb = nbformat.read(report, as_version=4)
-    nb.metadata.papermill['input_path'] = f'nbs/{template.name}'
-    nb.metadata.papermill['output_path'] = f'{final.parent.name}/{final.name}'
-    nbformat.write(nb, report)
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != 'code': continue
+        kept = []
+        for output in cell.get('outputs', []):
+            if output.get('output_type') == 'stream' and output.get('name') == 'stderr':
+                output['text'] = ''.join(l for l in output['text'].splitlines(keepends=True) if not _BACKEND_LOG.match(l.rstrip('\n')))
+                if not output['text'].strip(): continue
+            kept.append(output)
+        cell['outputs'] = kept
+    with atomic_path(path) as tmp: nbformat.write(nb, tmp)
+
+def execute_report(template:Path, # the notebook to run
+                   report:Path, # where the executed copy goes
+                   parameters:dict, # papermill parameters; Path values are passed relative to the current folder
+                   final_path:Path|None=None, # where the report will finally live (for its metadata)
+                   html:bool=True, # also write an HTML copy with the code hidden
+                  ):
+    "Execute a notebook with papermill into a report: no machine paths or backend log noise in it, and an HTML copy."
+    import nbformat, papermill
+    # the kernel must run this interpreter (the one ecg_nb is installed in)
+    os.environ['PATH'] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get('PATH', '')
+    cwd = Path.cwd()
+    def shown(path):  # relative to where the command runs, so reports carry no machine paths
+        path = Path(path).resolve()
+        return os.path.relpath(path, cwd) if path.is_relative_to(cwd) else str(path)
+    parameters = {k: shown(v) if isinstance(v, Path) else v for k, v in parameters.items()}
+    report, final_path = Path(report), Path(final_path or report)
+    with atomic_path(report) as tmp:  # papermill saves as it goes: only a finished report gets the real name
+        papermill.execute_notebook(str(template), str(tmp), parameters=parameters, cwd=str(cwd), progress_bar=False,
+                                   kernel_name='python3')
+        strip_backend_logs(tmp)
+        nb = nbformat.read(tmp, as_version=4)
+        nb.metadata.papermill['input_path'] = f'nbs/{template.name}'
+        nb.metadata.papermill['output_path'] = f'{final_path.parent.name}/{final_path.name}'
+        nbformat.write(nb, tmp)
+    if html:
+        with atomic_path(report.with_suffix('.html')) as tmp:
+            subprocess.run([sys.executable, '-m', 'jupyter', 'nbconvert', '--to', 'html', '--no-input', '--log-level',
+                            'ERROR', '--output-dir', str(tmp.parent), '--output', tmp.stem, str(report)], check=True)
 
 def fold_dir(run_dir:str|Path, fold:int)->Path:
     "The folder of a complete fold."
@@ -283,12 +324,6 @@ def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
     for fold in wanted:
         if fold not in all_folds: raise EcgDataError(f'{run_dir}: there is no fold {fold}; the folds are {all_folds}')
     template = kfold_template()
-    # the fold kernels must run this interpreter (the one ecg_nb is installed in)
-    os.environ['PATH'] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get('PATH', '')
-    cwd = Path.cwd()
-    def shown(path):  # paths relative to where the command runs, so reports carry no machine paths
-        path = Path(path).resolve()
-        return os.path.relpath(path, cwd) if path.is_relative_to(cwd) else str(path)
 
     def run_one(fold):
         final = fold_dir(run_dir, fold)
@@ -300,15 +335,9 @@ def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
         partial.mkdir()
         if progress: print(f'fold {fold}: running ({partial})', flush=True)
         start = time.perf_counter()
-        report = partial/f'fold_{fold}.ipynb'
-        papermill.execute_notebook(
-            str(template), str(report), cwd=str(cwd), progress_bar=False, kernel_name='python3',
-            parameters=dict(params, run_dir=shown(run_dir), output_dir=shown(partial), fold=fold, threads=threads,
-                            logdir=shown(Path(logdir)/f'fold_{fold}') if logdir else None))
-        _relative_papermill_paths(report, template, final/report.name)
-        if html:
-            subprocess.run([sys.executable, '-m', 'jupyter', 'nbconvert', '--to', 'html', '--no-input',
-                            '--log-level', 'ERROR', str(report)], check=True)
+        execute_report(template, partial/f'fold_{fold}.ipynb', final_path=final/f'fold_{fold}.ipynb', html=html,
+                       parameters=dict(params, run_dir=run_dir, output_dir=partial, fold=fold, threads=threads,
+                                       logdir=Path(logdir)/f'fold_{fold}' if logdir else None))
         if models_dir:
             with atomic_path(Path(models_dir)/f'fold_{fold}.keras') as tmp: shutil.copyfile(partial/'model.keras', tmp)
         os.replace(partial, final)  # the fold is complete from this instant

@@ -19,7 +19,7 @@ from keras import layers
 from .data import EcgDataError, atomic_path
 
 # %% auto 0
-__all__ = ['build_model', 'class_weights', 'train', 'load_model']
+__all__ = ['build_model', 'layer_table', 'class_weights', 'train', 'load_model']
 
 # %% ../nbs/02_model.ipynb 6
 def build_model(input_len:int=1000, # samples per beat window
@@ -46,7 +46,14 @@ def build_model(input_len:int=1000, # samples per beat window
                   metrics=['accuracy'], jit_compile=jit_compile)
     return model
 
-# %% ../nbs/02_model.ipynb 10
+# %% ../nbs/02_model.ipynb 7
+def layer_table(model:keras.Model)->'pd.DataFrame':
+    "The model's layers: name, type, output shape and number of weights."
+    import pandas as pd
+    return pd.DataFrame([{'layer': l.name, 'type': type(l).__name__, 'output shape': str(l.output.shape),
+                          'weights': l.count_params()} for l in model.layers]).set_index('layer')
+
+# %% ../nbs/02_model.ipynb 12
 class _AtomicBestCheckpoint(keras.callbacks.Callback):
     "Save the model whenever `monitor` improves, to a temporary file renamed over `path`."
     def __init__(self, path, monitor='val_loss'):
@@ -64,7 +71,7 @@ def _seed_everything(seed:int):
         import tensorflow as tf
         tf.config.experimental.enable_op_determinism()
 
-# %% ../nbs/02_model.ipynb 11
+# %% ../nbs/02_model.ipynb 13
 def class_weights(y:np.ndarray, # (n,) integer labels
                   n_classes:int, # number of classes
                  )->dict: # class index -> weight (n / (n_classes * count)); absent classes get 0
@@ -123,14 +130,14 @@ def train(model:keras.Model, # a compiled model, e.g. from `build_model`
         with atomic_path(out_dir/'history.csv') as tmp: history.to_csv(tmp, index=False)
     return history
 
-# %% ../nbs/02_model.ipynb 12
+# %% ../nbs/02_model.ipynb 14
 class _EpochTimer(keras.callbacks.Callback):
     "Wall-clock seconds of each epoch."
     def on_train_begin(self, logs=None): self.seconds = []
     def on_epoch_begin(self, epoch, logs=None): self._start = time.perf_counter()
     def on_epoch_end(self, epoch, logs=None): self.seconds.append(time.perf_counter() - self._start)
 
-# %% ../nbs/02_model.ipynb 17
+# %% ../nbs/02_model.ipynb 19
 def load_model(path:str|Path, # a `.keras` file written by `train`
               )->keras.Model:
     "Load a saved model in Keras' safe mode; a missing or unreadable file raises `EcgDataError`."

@@ -75,3 +75,36 @@ def test_bad_fold_and_split_settings(tmp_path):
     proc = run_cli('kfold', '--data_dir', 'excerpt', '--k', '6', '--split', 'record', '--run', tmp_path/'r2', cwd=tmp_path)
     assert proc.returncode == 1 and 'needs at least k=6 subjects' in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_evaluate_and_report_from_a_run(tmp_path):
+    run = tmp_path/'run'
+    assert run_cli(*KFOLD, '--jobs', '2', '--run', run, '--no_html', cwd=tmp_path).returncode == 0
+    proc = run_cli('evaluate', '--run', run, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert 'intra-patient (beat-level) results, 2 of 2 folds' in proc.stdout
+    evaluation = json.loads((run/'evaluation'/'metrics.json').read_text())
+    assert evaluation['check']['largest_probability_difference_from_saved'] < 1e-4  # models reproduce their predictions
+    assert evaluation['pooled']['n'] == 1896
+    assert {'confusion_pooled.png', 'confusion_fold_0.png', 'classification_report.md'} <= {p.name for p in (run/'evaluation').iterdir()}
+    proc = run_cli('report', '--run', run, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    report = (run/'report.md').read_text()
+    assert '**Protocol: intra-patient (beat-level).**' in report and 'Oh et al. 2018' in report
+    assert str(tmp_path) not in report + (run/'report.html').read_text() + (run/'report.ipynb').read_text()
+
+
+def test_report_of_a_folder_that_is_not_a_run(tmp_path):
+    proc = run_cli('report', '--run', tmp_path)
+    assert proc.returncode == 1 and 'not a k-fold run folder (no manifest.json)' in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_inter_patient_report_says_so(tmp_path):
+    run = tmp_path/'run'
+    assert run_cli(*KFOLD, '--split', 'record', '--jobs', '2', '--run', run, '--no_html', cwd=tmp_path).returncode == 0
+    proc = run_cli('report', '--run', run, '--no_html', cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    report = (run/'report.md').read_text()
+    assert '**Protocol: inter-patient (subject-level).**' in report
+    assert 'not comparable' in report and '| Oh et al. 2018' not in report  # no side-by-side with intra-patient numbers
