@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 
 from .data import EcgDataError, atomic_path
-from .kfold import (PROTOCOLS, fold_complete, fold_dir, fold_indices, load_or_make_folds, load_run_data,
-                          strip_backend_logs)
+from .kfold import (PROTOCOLS, confusion_figure, fold_complete, fold_dir, fold_indices, load_or_make_folds,
+                          load_run_data)
 
 # %% auto 0
 __all__ = ['METRICS', 'OH_2018', 'INTER_PATIENT_NOTE', 'INTRA_PATIENT_NOTE', 'EVAL_NOTEBOOK', 'classification_metrics',
-           'load_manifest', 'run_predictions', 'run_summary', 'confusion_figure', 'report_table', 'per_record_accuracy',
-           'evaluate_run', 'protocol_note', 'confident_errors', 'plot_beats', 'report_markdown', 'write_report']
+           'load_manifest', 'run_predictions', 'run_summary', 'report_table', 'per_record_accuracy', 'evaluate_run',
+           'protocol_note', 'confident_errors', 'plot_beats', 'report_markdown', 'write_report']
 
 # %% ../nbs/04_eval.ipynb 6
 METRICS = ('sensitivity', 'specificity', 'ppv', 'f1')
@@ -89,25 +89,6 @@ def run_summary(predictions:'pd.DataFrame', # from `run_predictions`
             'pooled': classification_metrics(to_idx(predictions.true), to_idx(predictions.predicted), classes)}
 
 # %% ../nbs/04_eval.ipynb 14
-def confusion_figure(cm:np.ndarray, # (c, c) confusion matrix, counts
-                     classes:tuple|list, # class labels
-                     title:str, # what the reader should see
-                    ):
-    "Side-by-side heatmaps of a confusion matrix: counts, and shares of each true class."
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-    cm = np.asarray(cm)
-    with np.errstate(invalid='ignore', divide='ignore'): rows = np.nan_to_num(cm / cm.sum(axis=1, keepdims=True))
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.3))
-    sns.heatmap(cm, annot=True, fmt=',d', cmap='Blues', cbar=False, ax=axes[0], xticklabels=classes, yticklabels=classes)
-    sns.heatmap(rows, annot=True, fmt='.1%', cmap='Blues', cbar=False, vmin=0, vmax=1, ax=axes[1],
-                xticklabels=classes, yticklabels=classes)
-    axes[0].set(title='beats', xlabel='predicted class', ylabel='true class')
-    axes[1].set(title='share of each true class (rows sum to 100%)', xlabel='predicted class', ylabel='true class')
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
 def _save_figure(fig, path:Path):
     import matplotlib.pyplot as plt
     with atomic_path(path) as tmp: fig.savefig(tmp, dpi=110)

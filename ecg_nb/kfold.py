@@ -25,8 +25,9 @@ from .segment import _record_files, build_dataset
 
 # %% auto 0
 __all__ = ['SPLITS', 'PROTOCOLS', 'SAME_SUBJECT', 'DS1', 'DS2', 'KFOLD_NOTEBOOK', 'subjects', 'make_folds', 'fold_indices',
-           'load_or_make_folds', 'confusion', 'fold_metrics', 'predictions_table', 'train_fold', 'kfold_template',
-           'strip_backend_logs', 'execute_report', 'fold_dir', 'fold_complete', 'load_run_data', 'run_kfold']
+           'load_or_make_folds', 'confusion', 'fold_metrics', 'confusion_figure', 'predictions_table', 'train_fold',
+           'kfold_template', 'strip_backend_logs', 'execute_report', 'fold_dir', 'fold_complete', 'load_run_data',
+           'run_kfold']
 
 # %% ../nbs/03_kfold.ipynb 6
 SPLITS = ('stratified', 'record', 'ds1ds2')
@@ -127,7 +128,27 @@ def fold_metrics(y_true:np.ndarray, # (n,) true class indices
             'per_class': {c: {m: clean(v) for m, v in d.items()} for c, d in per_class.items()},
             'confusion': cm.astype(int).tolist()}
 
-# %% ../nbs/03_kfold.ipynb 17
+# %% ../nbs/03_kfold.ipynb 14
+def confusion_figure(cm:np.ndarray, # (c, c) confusion matrix, counts
+                     classes:tuple|list, # class labels
+                     title:str, # what the reader should see
+                    ):
+    "Side-by-side heatmaps of a confusion matrix: counts, and shares of each true class."
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+    cm = np.asarray(cm)
+    with np.errstate(invalid='ignore', divide='ignore'): rows = np.nan_to_num(cm / cm.sum(axis=1, keepdims=True))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.3))
+    sns.heatmap(cm, annot=True, fmt=',d', cmap='Blues', cbar=False, ax=axes[0], xticklabels=classes, yticklabels=classes)
+    sns.heatmap(rows, annot=True, fmt='.1%', cmap='Blues', cbar=False, vmin=0, vmax=1, ax=axes[1],
+                xticklabels=classes, yticklabels=classes)
+    axes[0].set(title='beats', xlabel='predicted class', ylabel='true class')
+    axes[1].set(title='share of each true class (rows sum to 100%)', xlabel='predicted class', ylabel='true class')
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/03_kfold.ipynb 18
 def predictions_table(ds:Dataset, # the beats
                       index:np.ndarray, # which beats were predicted
                       probabilities:np.ndarray, # (len(index), n_classes) predicted probabilities
@@ -176,7 +197,7 @@ def train_fold(ds:Dataset, # every beat of the run
     with atomic_path(output_dir/'metrics.json') as tmp: tmp.write_text(json.dumps(metrics, indent=1))
     return metrics
 
-# %% ../nbs/03_kfold.ipynb 19
+# %% ../nbs/03_kfold.ipynb 20
 KFOLD_NOTEBOOK = '03_kfold.ipynb'
 
 def kfold_template()->Path:
@@ -260,7 +281,7 @@ def fold_complete(run_dir:str|Path, fold:int)->bool:
     "Whether fold `fold` of the run finished (its folder exists only then)."
     return (fold_dir(run_dir, fold)/'metrics.json').is_file()
 
-# %% ../nbs/03_kfold.ipynb 20
+# %% ../nbs/03_kfold.ipynb 21
 def load_run_data(data_dir:str|Path|None=None, # database folder, or 'excerpt'
                   records:list[str]|None=None, # records to use (default: all)
                   scheme:str='seed', # class scheme
@@ -281,7 +302,7 @@ def _data_checksums(params:dict)->dict:
     names = params['records'] or list_records(data_dir)
     return {p.name: file_sha256(p) for name in names for p in _record_files(data_dir, name)}
 
-# %% ../nbs/03_kfold.ipynb 21
+# %% ../nbs/03_kfold.ipynb 22
 def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
               k:int=10, # number of folds
               split:str='stratified', # 'stratified', 'record' or 'ds1ds2'
