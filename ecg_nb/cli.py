@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from .data import EcgDataError, atomic_path, download_mitdb, list_records, resol
 from .segment import build_dataset, evaluate_detector, plot_class_examples
 from .kfold import PROTOCOLS, SPLITS, run_kfold
 from .evaluate import evaluate_run, report_table, write_report
+from .predict import predict_file
 
 # %% auto 0
 __all__ = ['make_parser', 'main']
@@ -85,6 +88,19 @@ def _report(args):
     print(f'report: {markdown}' + ('' if args.no_html else f' and {Path(args.run)/"report.html"}') +
           f' (notebook: {Path(args.run)/"report.ipynb"})')
 
+def _predict(args):
+    import matplotlib
+    if 'ipykernel' not in sys.modules: matplotlib.use('Agg')
+    output = args.output or f'{Path(args.input).stem}_beats.csv'
+    _, summary = predict_file(args.input, model=args.model, run=args.run, fs=args.fs, column=args.column,
+                              scale=args.scale, lead=args.lead, r_peaks=args.r_peaks, output=output,
+                              summary_path=args.summary, output_fig=args.output_fig)
+    print(f'{summary["file"]}: {summary["beats"]:,} beats in {summary["duration_s"] / 60:.1f} min, mean heart rate '
+          f'{summary["mean_heart_rate_bpm"]} bpm; R peaks {summary["r_peaks"]}; classes by {summary["model"]}')
+    for name, count in summary['counts'].items(): print(f'  {name}: {count:>7,}')
+    print(f'per-beat classes: {output}' + (f'; summary: {args.summary}' if args.summary else '') +
+          (f'; figure: {args.output_fig}' if args.output_fig else ''))
+
 # %% ../nbs/06_cli.ipynb 8
 def make_parser()->argparse.ArgumentParser:
     "The `ecg_nb` argument parser."
@@ -149,13 +165,52 @@ def make_parser()->argparse.ArgumentParser:
         p.add_argument('--data_dir', help="the run's data, if not where the run found it")
         if name == 'report': p.add_argument('--no_html', action='store_true', help='skip report.html')
         p.set_defaults(handler=handler)
+
+    p = commands.add_parser('predict', help='classify every beat of an ECG file (CSV, .mat, WFDB .hea)')
+    p.add_argument('input', help='the ECG: .csv, .mat (v5 or v7.3) or a WFDB record\'s .hea')
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument('--model', help='a trained model (.keras)')
+    which.add_argument('--run', help='a k-fold run folder: average the probabilities of all its fold models')
+    p.add_argument('--fs', type=float, help='sampling frequency in Hz, where the file does not give it')
+    p.add_argument('--column', help='CSV column (name or number) or .mat array name')
+    p.add_argument('--scale', type=float, help='multiply the samples by this to get mV (e.g. 0.005 for 200 units/mV)')
+    p.add_argument('--lead', default='MLII', help='WFDB lead (default: MLII, else the first)')
+    peaks = p.add_mutually_exclusive_group()
+    peaks.add_argument('--detect_r', action='store_true', help='detect the R peaks (the default)')
+    peaks.add_argument('--r_peaks', help='R peaks from a CSV of sample numbers or a WFDB annotation file')
+    p.add_argument('--output', help='per-beat CSV (default: <input name>_beats.csv here)')
+    p.add_argument('--summary', help='also write the summary as JSON here')
+    p.add_argument('--output_fig', help='also write a figure (PNG): the recording with every beat coloured by class')
+    p.set_defaults(handler=_predict)
     return parser
+
+@contextlib.contextmanager
+def _native_stderr_filtered():
+    "Send what native code writes to stderr through a filter that drops TensorFlow's C++ log lines."
+    import tempfile
+    from ecg_nb.kfold import _BACKEND_LOG
+    try: sys.stderr.flush(); real = os.dup(2)
+    except (OSError, ValueError): yield; return  # no real stderr (e.g. inside a notebook): nothing to filter
+    captured = tempfile.TemporaryFile(mode='w+b')
+    saved_stderr = sys.stderr
+    os.dup2(captured.fileno(), 2)  # native code and child processes write here
+    sys.stderr = os.fdopen(os.dup(real), 'w', buffering=1)  # Python's own messages and progress bars stay live
+    try: yield
+    finally:
+        sys.stderr.flush(); sys.stderr.close()
+        sys.stderr = saved_stderr
+        os.dup2(real, 2); os.close(real)
+        captured.seek(0)
+        kept = [l for l in captured.read().decode(errors='replace').splitlines() if not _BACKEND_LOG.match(l)]
+        if kept: print('\n'.join(kept), file=sys.stderr)
+        captured.close()
 
 def main(argv:list[str]|None=None, # arguments (default: sys.argv[1:])
         )->int: # exit status: 0 on success, 1 on bad input
     "Entry point of the `ecg_nb` command."
     args = make_parser().parse_args(argv)
-    try: args.handler(args)
+    try:
+        with _native_stderr_filtered(): args.handler(args)
     except (EcgDataError, OSError) as e:
         print(f'ecg_nb {args.command}: error: {e}', file=sys.stderr)
         return 1

@@ -161,7 +161,7 @@ def evaluate_run(run_dir:str|Path, # a k-fold run folder
     with atomic_path(out/'classification_report.csv') as tmp: table.to_csv(tmp)
     with atomic_path(out/'classification_report.md') as tmp: tmp.write_text(table.to_markdown() + '\n')
     with atomic_path(out/'per_record.csv') as tmp: per_record_accuracy(predictions).to_csv(tmp)
-    with atomic_path(out/'predictions.csv') as tmp: predictions.to_csv(tmp, index=False)
+    with atomic_path(out/'predictions.csv.gz') as tmp: predictions.to_csv(tmp, index=False)  # all folds' beats: compressed
     protocol = PROTOCOLS[params['split']]
     for fold, m in summary['folds'].items():
         _save_figure(confusion_figure(m['confusion'], ds.classes, f'Fold {fold}: confusion matrix on {m["n"]:,} test beats '
