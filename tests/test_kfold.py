@@ -108,3 +108,17 @@ def test_inter_patient_report_says_so(tmp_path):
     report = (run/'report.md').read_text()
     assert '**Protocol: inter-patient (subject-level).**' in report
     assert 'not comparable' in report and '| Oh et al. 2018' not in report  # no side-by-side with intra-patient numbers
+
+
+def test_seed_options_synthetic_models_dir_logdir(tmp_path):
+    run = tmp_path/'run'
+    proc = run_cli('kfold', '--synthetic', '--synthetic_n', '300', '--k', '2', '--epochs', '2', '--early_stopping', '1',
+                   '--seed', '3', '--threads', '1', '--models_dir', tmp_path/'models', '--logdir', tmp_path/'tb',
+                   '--run', run, '--no_html', cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    manifest = json.loads((run/'manifest.json').read_text())
+    assert manifest['parameters']['synthetic'] and manifest['parameters']['seed'] == 3
+    assert manifest['data_checksums'] == {'synthetic': 'synthetic_dataset(n=300, seed=3)'}
+    assert sorted(p.name for p in (tmp_path/'models').iterdir()) == ['fold_0.keras', 'fold_1.keras']
+    assert list((tmp_path/'tb'/'fold_0').rglob('events.out.tfevents.*'))
+    assert json.loads((run/'fold_0'/'metrics.json').read_text())['n_test'] == 150
