@@ -28,6 +28,7 @@ demo: install
 	$(BIN)/ecg_nb report --run $(DEMO_DIR)/excerpt2
 
 test: install
+	@[ -n "$(ECG_NB_DATA)" ] || echo "note: ECG_NB_DATA is not set, so the notebook cells flagged slow and the full-database tests are skipped"
 	$(BIN)/nbdev_test $(SLOW)
 	$(BIN)/python -m pytest -q tests
 
