@@ -225,7 +225,10 @@ def _git_commit()->str|None:
         return out.stdout.strip() + ('+uncommitted changes' if dirty.stdout.strip() else '') if out.returncode == 0 else None
     except (OSError, subprocess.SubprocessError): return None
 
-_BACKEND_LOG = re.compile(r'^([IWE]\d{4} [\d:.]+\s+\d+ \S+:\d+\] .*|WARNING: All log messages before absl::InitializeLog\(\) .*)$')
+_BACKEND_LOG = re.compile(r'^([IWE]\d{4} [\d:.]+\s+\d+ \S+:\d+\] .*'  # TensorFlow's C++ (absl) log lines
+                          r'|WARNING: All log messages before absl::InitializeLog\(\) .*'
+                          r'|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\.'
+                          r'|\[IPKernelApp\] WARNING \| Kernel is running over TCP without encryption\..*)$')
 
 def strip_backend_logs(path:str|Path, # an executed notebook, rewritten in place (atomically)
                       ):
