@@ -228,7 +228,8 @@ def _git_commit()->str|None:
 _BACKEND_LOG = re.compile(r'^([IWE]\d{4} [\d:.]+\s+\d+ \S+:\d+\] .*'  # TensorFlow's C++ (absl) log lines
                           r'|WARNING: All log messages before absl::InitializeLog\(\) .*'
                           r'|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\.'
-                          r'|\[IPKernelApp\] WARNING \| Kernel is running over TCP without encryption\..*)$')
+                          r'|\[IPKernelApp\] WARNING \| Kernel is running over TCP without encryption\..*'
+                          r'|\[IPKernelApp\] ERROR \| KeyboardInterrupt caught in kernel\.)$')  # a finished kernel's shutdown
 
 def strip_backend_logs(path:str|Path, # an executed notebook, rewritten in place (atomically)
                       ):

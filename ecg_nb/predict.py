@@ -368,7 +368,7 @@ def predict_file(path:str|Path, # the ECG: CSV, .mat or WFDB
     for i, c in enumerate(classes): table[f'p_{c}'] = probabilities[:, i].round(4) if len(r) else []
     rr = np.diff(r) / MODEL_FS
     summary = {'file': Path(path).name, 'fs': ecg.fs, 'lead': ecg.lead, 'duration_s': round(ecg.duration, 2),
-               'beats': int(len(r)), 'counts': {c: int((predicted == c).sum()) for c in classes},
+               'beats': int(len(r)), 'counts': {str(c): int((predicted == c).sum()) for c in classes},
                'mean_heart_rate_bpm': round(float(60 / rr.mean()), 1) if len(rr) else None,
                'beats_dropped_at_edges': dropped,
                'r_peaks': f'from {Path(r_peaks).name}' if r_peaks is not None else 'detected (detect_r_peaks)',
