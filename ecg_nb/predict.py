@@ -86,7 +86,7 @@ def read_csv_signal(path:str|Path, # CSV or text file
         step = float(np.median(steps))
         if np.abs(steps - step).max() > 0.01 * step:
             raise EcgDataError(f'{path}: the time column {time_columns[0]!r} is not evenly spaced; resample the signal first')
-        found = 1 / step
+        found = round(1 / step, 6)  # 1/0.002 is not exactly 500 in floating point
     return EcgSignal(values.to_numpy(np.float32), _check_fs(path, fs, found, f'its time column {time_columns[0]!r}' if time_columns else ''),
                      path.name, name if has_header else '')
 
@@ -221,7 +221,7 @@ def resample_to_model(ecg:EcgSignal)->np.ndarray:
     ratio = Fraction(MODEL_FS / ecg.fs).limit_denominator(1000)
     return sps.resample_poly(ecg.samples, ratio.numerator, ratio.denominator).astype(np.float32)
 
-# %% ../nbs/05_predict.ipynb 13
+# %% ../nbs/05_predict.ipynb 15
 @dataclass
 class Predictor:
     "The models that classify beats, and what to call them."
@@ -255,7 +255,7 @@ def load_predictor(model:str|Path|None=None, # a .keras file
     return Predictor(models, SCHEMES[params['scheme']].classes,
                      f'{kind} of run {run.name} ({params["split"]} split; mean probability)')
 
-# %% ../nbs/05_predict.ipynb 15
+# %% ../nbs/05_predict.ipynb 17
 def classify_signal(x:np.ndarray, # (n,) float32 signal at 360 Hz, mV
                     predictor:Predictor, # the models
                     r_peaks:np.ndarray|None=None, # (m,) R-peak samples at 360 Hz; None: detect them
@@ -282,7 +282,7 @@ def classify_signal(x:np.ndarray, # (n,) float32 signal at 360 Hz, mV
         r, p = r[keep], p[keep]
     return r, p, dropped
 
-# %% ../nbs/05_predict.ipynb 17
+# %% ../nbs/05_predict.ipynb 19
 def read_r_peaks(path:str|Path, # CSV of sample numbers, or a WFDB annotation file (record.atr)
                  fs:float, # the ECG file's sampling frequency
                 )->np.ndarray: # (m,) R-peak samples at the model's 360 Hz
@@ -306,7 +306,7 @@ def read_r_peaks(path:str|Path, # CSV of sample numbers, or a WFDB annotation fi
         samples = np.asarray(ann.sample)[np.isin(ann.symbol, BEAT_SYMBOLS)].astype(np.float64)
     return np.unique(np.round(samples * MODEL_FS / fs).astype(np.int64))
 
-# %% ../nbs/05_predict.ipynb 19
+# %% ../nbs/05_predict.ipynb 21
 def plot_prediction(x:np.ndarray, # (n,) signal at 360 Hz, mV
                     r:np.ndarray, # (k,) R samples at 360 Hz
                     labels:np.ndarray, # (k,) predicted class labels
