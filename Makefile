@@ -9,7 +9,7 @@ EXTRAS ?= dev
 # cells flagged `#| slow` need the full database: run them only when ECG_NB_DATA points at one
 SLOW := $(if $(ECG_NB_DATA),--flags slow,)
 
-.PHONY: install demo test check bench clean run-notebooks
+.PHONY: install demo test check bench clean run-notebooks publish
 
 install: $(VENV)/.installed
 
@@ -41,8 +41,16 @@ check: install
 		echo "ecg_nb/ or nbs/ differ from the commit: run nbdev_export and nbdev_clean, then commit"; exit 1; fi
 	@echo "ecg_nb/ matches nbs/, notebooks are clean"
 
+# copy a run's reports, metrics, predictions and models (not TensorBoard logs or unfinished folds) to results/
+publish: install
+	@test -n "$(RUN)" || { echo "usage: make publish RUN=runs/<run>"; exit 1; }
+	$(BIN)/python -c "import shutil, sys; shutil.copytree(sys.argv[1], sys.argv[2], dirs_exist_ok=True, \
+		ignore=shutil.ignore_patterns('logs', '*.partial', '.*.tmp'))" $(RUN) results/$(notdir $(RUN))
+	@echo "copied $(RUN) to results/$(notdir $(RUN))"
+
 bench: install
 	$(BIN)/python bench/bench_data.py
+	$(BIN)/python bench/bench_train.py
 
 clean:
 	rm -rf $(DEMO_DIR) _docs _proc nbs/_proc .pytest_cache
