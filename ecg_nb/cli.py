@@ -94,7 +94,7 @@ def _predict(args):
     output = args.output or f'{Path(args.input).stem}_beats.csv'
     _, summary = predict_file(args.input, model=args.model, run=args.run, fs=args.fs, column=args.column,
                               scale=args.scale, lead=args.lead, r_peaks=args.r_peaks, output=output,
-                              summary_path=args.summary, output_fig=args.output_fig)
+                              summary_path=args.summary, output_fig=args.output_fig, chunk_s=args.chunk_s)
     print(f'{summary["file"]}: {summary["beats"]:,} beats in {summary["duration_s"] / 60:.1f} min, mean heart rate '
           f'{summary["mean_heart_rate_bpm"]} bpm; R peaks {summary["r_peaks"]}; classes by {summary["model"]}')
     for name, count in summary['counts'].items(): print(f'  {name}: {count:>7,}')
@@ -181,6 +181,7 @@ def make_parser()->argparse.ArgumentParser:
     p.add_argument('--output', help='per-beat CSV (default: <input name>_beats.csv here)')
     p.add_argument('--summary', help='also write the summary as JSON here')
     p.add_argument('--output_fig', help='also write a figure (PNG): the recording with every beat coloured by class')
+    p.add_argument('--chunk_s', type=float, default=600., help='seconds classified at a time (default: 600)')
     p.set_defaults(handler=_predict)
     return parser
 
