@@ -51,9 +51,9 @@ def read_csv_signal(path:str|Path, # CSV or text file
     "One signal column of a CSV file (with or without a header and a time column)."
     import pandas as pd
     path = Path(path)
-    text = path.read_text(errors='replace')
-    if not text.strip(): raise EcgDataError(f'{path}: the file is empty')
-    first = text.lstrip().splitlines()[0].split(',')
+    with open(path, errors='replace') as f: head = f.read(1 << 16)  # enough to see the first line
+    if not head.strip(): raise EcgDataError(f'{path}: the file is empty')
+    first = head.lstrip().splitlines()[0].split(',')
     def numeric(s):
         try: float(s); return True
         except ValueError: return False
