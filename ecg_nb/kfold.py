@@ -257,7 +257,8 @@ def execute_report(template:Path, # the notebook to run
     "Execute a notebook with papermill into a report: no machine paths or backend log noise in it, and an HTML copy."
     import nbformat, papermill
     # the kernel must run this interpreter (the one ecg_nb is installed in)
-    os.environ['PATH'] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get('PATH', '')
+    if not os.environ.get('PATH', '').startswith(str(Path(sys.executable).parent) + os.pathsep):
+        os.environ['PATH'] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get('PATH', '')
     cwd = Path.cwd()
     def shown(path):  # relative to where the command runs, so reports carry no machine paths
         path = Path(path).resolve()
@@ -265,8 +266,10 @@ def execute_report(template:Path, # the notebook to run
     parameters = {k: shown(v) if isinstance(v, Path) else v for k, v in parameters.items()}
     report, final_path = Path(report), Path(final_path or report)
     with atomic_path(report) as tmp:  # papermill saves as it goes: only a finished report gets the real name
-        papermill.execute_notebook(str(template), str(tmp), parameters=parameters, cwd=str(cwd), progress_bar=False,
-                                   kernel_name='python3')
+        try: papermill.execute_notebook(str(template), str(tmp), parameters=parameters, cwd=str(cwd),
+                                        progress_bar=False, kernel_name='python3')
+        except papermill.PapermillExecutionError as e:  # one line for the command, not the kernel's traceback
+            raise EcgDataError(f'{report}: {template.name} failed: {e.ename}: {e.evalue}') from None
         strip_backend_logs(tmp)
         nb = nbformat.read(tmp, as_version=4)
         nb.metadata.papermill['input_path'] = f'nbs/{template.name}'
@@ -323,7 +326,6 @@ def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
               progress:bool=True, # print a line per fold
              )->list[dict]: # the metrics of every complete fold, in fold order
     "Run (or resume) a k-fold cross-validation: one papermill-executed report per fold."
-    import papermill
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     params = dict(data_dir=data_dir, records=records, scheme=scheme, synthetic=synthetic, synthetic_n=synthetic_n,
@@ -380,7 +382,6 @@ def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
                     manifest['folds'][str(fold)] = {'seconds': round(seconds, 1),
                                                     'finished': datetime.datetime.now().isoformat(timespec='seconds')}
                     with atomic_path(manifest_path) as tmp: tmp.write_text(json.dumps(manifest, indent=1))
-            except papermill.PapermillExecutionError as e:
-                failures.append(f'{e.ename}: {e.evalue}')
+            except EcgDataError as e: failures.append(str(e))
     if failures: raise EcgDataError(f'{run_dir}: {len(failures)} fold(s) failed; first: {failures[0]}')
     return [json.loads((fold_dir(run_dir, f)/'metrics.json').read_text()) for f in all_folds if fold_complete(run_dir, f)]

@@ -122,3 +122,15 @@ def test_seed_options_synthetic_models_dir_logdir(tmp_path):
     assert sorted(p.name for p in (tmp_path/'models').iterdir()) == ['fold_0.keras', 'fold_1.keras']
     assert list((tmp_path/'tb'/'fold_0').rglob('events.out.tfevents.*'))
     assert json.loads((run/'fold_0'/'metrics.json').read_text())['n_test'] == 150
+
+
+def test_report_when_the_runs_data_is_gone(tmp_path, excerpt_copy):
+    run = tmp_path/'run'
+    assert run_cli(*KFOLD[:2], excerpt_copy, *KFOLD[3:], '--folds', '0', '--run', run, '--no_html',
+                   cwd=tmp_path).returncode == 0
+    for f in excerpt_copy.iterdir(): f.unlink()
+    excerpt_copy.rmdir()
+    proc = run_cli('report', '--run', run, '--no_html', cwd=tmp_path)
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert '04_eval.ipynb failed: EcgDataError' in proc.stderr and 'no such database folder' in proc.stderr
+    assert not (run/'report.ipynb').exists() and not (run/'report.md').exists()
