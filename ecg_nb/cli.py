@@ -26,6 +26,11 @@ def _add_data_options(parser):
                                            'else the embedded excerpt)')
     parser.add_argument('--records', nargs='+', help='record names (default: every record in the folder)')
 
+def _headless_plots():
+    "Pick matplotlib's file-only backend outside notebooks: the command writes PNGs and needs no display."
+    import matplotlib
+    if 'ipykernel' not in sys.modules: matplotlib.use('Agg')
+
 def _download(args):
     download_mitdb(args.data_dir)
 
@@ -37,8 +42,7 @@ def _verify(args):
     print(f'{data_dir}: {len(names)} records, every file matches PhysioNet\'s SHA-256')
 
 def _dataset(args):
-    import matplotlib
-    if 'ipykernel' not in sys.modules: matplotlib.use('Agg')  # no display needed to write a PNG
+    _headless_plots()
     import matplotlib.pyplot as plt
     ds = build_dataset(args.data_dir, records=args.records, scheme=args.scheme, width=args.width, lead=args.lead,
                        fallback=not args.no_lead_fallback, cache_dir=args.cache_dir, use_cache=not args.no_cache)
@@ -89,8 +93,7 @@ def _report(args):
           f' (notebook: {Path(args.run)/"report.ipynb"})')
 
 def _predict(args):
-    import matplotlib
-    if 'ipykernel' not in sys.modules: matplotlib.use('Agg')
+    _headless_plots()
     output = args.output or f'{Path(args.input).stem}_beats.csv'
     _, summary = predict_file(args.input, model=args.model, run=args.run, fs=args.fs, column=args.column,
                               scale=args.scale, lead=args.lead, r_peaks=args.r_peaks, output=output,
