@@ -9,7 +9,7 @@ EXTRAS ?= dev
 # cells flagged `#| slow` need the full database: run them only when ECG_NB_DATA points at one
 SLOW := $(if $(ECG_NB_DATA),--flags slow,)
 
-.PHONY: install demo test check bench clean run-notebooks publish
+.PHONY: install demo test check bench clean run-notebooks publish docs docs-serve
 
 install: $(VENV)/.installed
 
@@ -51,6 +51,16 @@ publish: install
 bench: install
 	$(BIN)/python bench/bench_data.py
 	$(BIN)/python bench/bench_train.py
+
+# the docs site from the notebooks into _docs/: nbdev_docs (Quarto) where quarto is installed, else nbdev's
+# processed notebooks rendered with MkDocs (tools/build_docs.py says how); both work offline
+DOCS ?= _docs
+docs: install
+	$(BIN)/python tools/build_docs.py --out $(DOCS)
+
+docs-serve: docs
+	@echo "serving $(DOCS) on http://127.0.0.1:8000 (Ctrl-C stops)"
+	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory $(DOCS)
 
 clean:
 	rm -rf $(DEMO_DIR) _docs _proc nbs/_proc .pytest_cache
