@@ -54,9 +54,18 @@ class PageWriter:
 
     def links(self, md):
         "Links to the published site or to a notebook become links to the page in this build."
+        parts = re.split(r'(^```.*?^```)', md, flags=re.M | re.S)
+        return ''.join(self._code_links(p) if p.startswith('```') else self._text_links(p) for p in parts)
+
+    def _text_links(self, md):
         md = re.sub(re.escape(self.doc_url) + r'(\w+)\.html', lambda m: m[1] + '.md', md)
         return re.sub(r'\]\((?:\./)?([\w-]+)\.ipynb(#[\w-]+)?\)',
                       lambda m: f']({self.link_map.get(m[1], m[1])}.md{m[2] or ""})', md)
+
+    @staticmethod
+    def _code_links(code):
+        "In code, nbdev's Markdown links (in show_doc signatures) would show as raw text: keep the names."
+        return re.sub(r'\[`([^`\]]+)`\]\([^)\s]+\)', r'\1', code)
 
     def output(self, out, asis, page, figure_no):
         "Markdown for one cell output."
@@ -108,7 +117,10 @@ class PageWriter:
                 try: md = self.output(out, asis, page, figure_no)
                 except DocsError as e: raise DocsError(f'{page}: cell {i} has an error output ({e}); '
                                                         'a page must not show a traceback') from None
-                if md: parts.append(md if asis else f'<div class="nb-output-block" markdown>\n\n{md}\n\n</div>')
+                if not md: continue
+                # printed or displayed Markdown (tables, show_doc) is part of the page; other outputs are set off
+                plain = asis or 'text/markdown' in out.get('data', {})
+                parts.append(md if plain else f'<div class="nb-output-block" markdown>\n\n{md}\n\n</div>')
         return front, '\n\n'.join(parts) + '\n'
 
 
