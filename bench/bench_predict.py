@@ -2,11 +2,17 @@
 
 1. One 30-minute MIT-BIH record (WFDB), the whole command as a user runs it: start-up, load, detect, segment,
    classify, write the CSV and the figure. Median of `--repeats` runs; the goal is under 3 s on 2 cores.
+   Also the start-up alone (`python -c "import ecg_nb.cli"`), the part every command pays.
 2. A 24-hour recording (the record tiled 48 times, 31 M samples, written as WFDB format 16): wall time and
-   peak resident memory of the command, classified in 10-minute chunks (the default) and, as the baseline,
-   in one piece (`chunk_s` = the whole recording).
+   peak resident memory of the command, classified in 10-minute chunks (the default) and in one piece
+   (`chunk_s` = the whole recording).
+
+With `--baseline-ecg_nb PATH` (another installation's `ecg_nb` command, e.g. the main branch's), every case runs
+with both commands in the same run, alternately, so that both columns see the same machine load.
+`--stages` instead times the 30-minute record's stages one by one, in a fresh process of this tree.
 
 Usage: python bench/bench_predict.py [--model results/stratified10/fold_0/model.keras] [--record DIR/100]
+                                     [--baseline-ecg_nb ../main/.venv/bin/ecg_nb] [--stages]
 """
 import argparse
 import datetime
@@ -16,7 +22,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -34,30 +39,91 @@ def run(command):
     return float(seconds), int(peak_kb) / 1024
 
 
+STAGES = r"""
+import sys, time
+start = time.perf_counter()
+import ecg_nb.cli
+seconds = {'import ecg_nb.cli (the interpreter already started)': time.perf_counter() - start}
+def timed(name, f, *args, **kwargs):
+    start = time.perf_counter(); result = f(*args, **kwargs); seconds[name] = time.perf_counter() - start
+    return result
+import matplotlib; matplotlib.use('Agg')
+import numpy as np, pandas as pd
+from ecg_nb.predict import check_signal, load_predictor, load_signal, plot_prediction, resample_to_model
+from ecg_nb.segment import detect_r_peaks, segment_beats
+timed('import matplotlib.pyplot', __import__, 'matplotlib.pyplot')
+ecg = timed('read the WFDB record', load_signal, sys.argv[1] + '.hea')
+ecg = timed('check it', check_signal, ecg)
+predictor = timed('load the model', load_predictor, model=sys.argv[2])
+x = resample_to_model(ecg)
+peaks = timed('detect the R peaks', detect_r_peaks, x, 360.)
+beats, kept = timed('cut the beat windows', segment_beats, x, peaks)
+p = timed(f'classify {len(beats):,} beats ({predictor.engine})', predictor, beats)
+r, labels = peaks[kept], np.array(predictor.classes)[p.argmax(axis=1)]
+table = pd.DataFrame({'sample': r, 'class': labels, **{f'p_{c}': p[:, i].round(4) for i, c in enumerate(predictor.classes)}})
+timed('write the CSV', table.to_csv, sys.argv[3] + '.csv', index=False)
+fig = timed('draw the figure', plot_prediction, x, r, labels, predictor.classes, 'stages')
+timed('save the PNG', fig.savefig, sys.argv[3] + '.png', dpi=110)
+for name, s in seconds.items(): print(f'| {name} | {s:.3f} |')
+print(f'| sum | {sum(seconds.values()):.2f} |')
+"""
+
+
+def python_of(ecg_nb):
+    "The interpreter of an installed console script (its #! line)."
+    first = Path(ecg_nb).read_text().splitlines()[0]
+    return first[2:].strip() if first.startswith('#!') else sys.executable
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--model', default='results/stratified10/fold_0/model.keras')
     parser.add_argument('--record', help='a WFDB record path without extension (default: record 100 of $ECG_NB_DATA)')
     parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument('--baseline-ecg_nb', dest='baseline', help="the baseline's `ecg_nb` command, run alongside")
+    parser.add_argument('--stages', action='store_true', help="time the 30-minute record's stages instead")
     args = parser.parse_args()
     import wfdb
     from ecg_nb.data import resolve_data_dir
     record = args.record or str(resolve_data_dir() / '100')
-    ecg_nb = str(Path(sys.executable).parent/'ecg_nb')
+    if args.stages:
+        print(f'| stage, record {Path(record).name} | seconds |\n|---|---:|', flush=True)
+        with tempfile.TemporaryDirectory() as d: subprocess.run([sys.executable, '-c', STAGES, record, args.model, f'{d}/out'], check=True)
+        return
+    commands = {'this tree': str(Path(sys.executable).parent/'ecg_nb')}
+    if args.baseline: commands = {'baseline': str(Path(args.baseline).resolve()), **commands}
     cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor())
-    print(f'## {datetime.date.today()} — {cpu}, {os.cpu_count()} cores\n')
+    print(f'## {datetime.date.today()} — {cpu}, {os.cpu_count()} cores; model {args.model}\n')
+    print('| case | ' + ' | '.join(commands) + ' |')
+    print('|---|' + '---:|' * len(commands))
     with tempfile.TemporaryDirectory() as d:
-        times = [run([ecg_nb, 'predict', record + '.hea', '--model', args.model, '--output', f'{d}/b.csv',
-                      '--output_fig', f'{d}/b.png'])[0] for _ in range(args.repeats)]
-        print(f'| 30-min record {Path(record).name}, whole command (CSV + figure) | median {statistics.median(times):.2f} s '
-              f'(min {min(times):.2f}) |')
+        def row(label, results, fmt):
+            print(f'| {label} | ' + ' | '.join(fmt(*results[name]) for name in commands) + ' |', flush=True)
+        # start-up: interleaved repeats, median
+        times = {name: [] for name in commands}
+        for _ in range(args.repeats):
+            for name, ecg_nb in commands.items():
+                times[name].append(run([python_of(ecg_nb), '-c', 'import ecg_nb.cli'])[0])
+        row('start-up: `import ecg_nb.cli`', {n: (t,) for n, t in times.items()},
+            lambda t: f'median {statistics.median(t):.2f} s (min {min(t):.2f})')
+        times = {name: [] for name in commands}
+        peaks = {name: [] for name in commands}
+        for i in range(args.repeats):
+            for name, ecg_nb in commands.items():
+                seconds, peak = run([ecg_nb, 'predict', record + '.hea', '--model', args.model, '--output', f'{d}/b.csv',
+                                     '--output_fig', f'{d}/b.png'])
+                times[name].append(seconds); peaks[name].append(peak)
+        row(f'30-min record {Path(record).name}, whole command (CSV + figure)', {n: (t, peaks[n]) for n, t in times.items()},
+            lambda t, p: f'median {statistics.median(t):.2f} s (min {min(t):.2f}), peak RSS {max(p):,.0f} MB')
         rec = wfdb.rdrecord(record, channels=[0], physical=False)
         day = np.tile(rec.d_signal[:, 0], 48)[:, None]
         wfdb.wrsamp('day', fs=rec.fs, units=['mV'], sig_name=[rec.sig_name[0]], d_signal=day, fmt=['16'],
                     adc_gain=rec.adc_gain, baseline=rec.baseline, write_dir=d)
-        for label, extra in (('10-min chunks (default)', []), ('one piece (baseline)', ['--chunk_s', str(48 * 1800 + 60)])):
-            seconds, peak = run([ecg_nb, 'predict', f'{d}/day.hea', '--model', args.model, '--output', f'{d}/day.csv', *extra])
-            print(f'| 24-h recording ({len(day) / 1e6:.1f} M samples), {label} | {seconds:.1f} s, peak RSS {peak:,.0f} MB |')
+        del rec, day
+        for label, extra in (('10-min chunks (default)', []), ('one piece (`--chunk_s` = the whole)', ['--chunk_s', str(48 * 1800 + 60)])):
+            results = {name: run([ecg_nb, 'predict', f'{d}/day.hea', '--model', args.model, '--output', f'{d}/day.csv', *extra])
+                       for name, ecg_nb in commands.items()}
+            row(f'24-h recording (31.2 M samples), {label}', results, lambda s, p: f'{s:.1f} s, peak RSS {p:,.0f} MB')
 
 
 if __name__ == '__main__': main()

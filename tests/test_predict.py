@@ -1,6 +1,10 @@
 """`ecg_nb predict` on files made here from real excerpt signals (CSV, .mat v5, .mat v7.3, WFDB), and every bad input."""
 import json
 import shutil
+import subprocess
+import sys
+import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -9,7 +13,10 @@ import scipy.io
 
 from conftest import run_cli
 from ecg_nb.data import EXCERPT_DIR, read_record
-from ecg_nb.predict import write_mat73
+from ecg_nb.predict import check_signal, load_predictor, load_seed_numpy, read_wfdb_signal, write_mat73
+
+REPO = Path(__file__).resolve().parent.parent
+COMMITTED = [REPO/'results'/'ds1ds2'/'fold_0'/'model.keras', REPO/'results'/'stratified10'/'fold_4'/'model.keras']
 
 
 @pytest.fixture(scope='module')
@@ -138,3 +145,134 @@ def test_unreadable_model(signal, tmp_path):
     proc = run_cli('predict', tmp_path/'x.csv', '--fs', '360', '--model', bad, '--output', tmp_path/'o.csv', cwd=tmp_path)
     assert proc.returncode == 1 and 'm.keras: not a readable Keras model' in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and not (tmp_path/'o.csv').exists()
+
+
+def beats_of(signal):
+    from ecg_nb.segment import detect_r_peaks, segment_beats
+    return segment_beats(signal, detect_r_peaks(signal, 360.))[0]
+
+
+def test_numpy_forward_pass_gives_keras_probabilities(model, signal):
+    from ecg_nb.model import load_model
+    beats = beats_of(signal)
+    for path in [model, *COMMITTED]:
+        expected = load_model(path).predict(beats, batch_size=1024, verbose=0)
+        got = load_seed_numpy(path).predict(beats)
+        assert got.dtype == np.float32 and got.shape == expected.shape == (len(beats), 5)
+        assert np.abs(got - expected).max() < 1e-5, path  # float32 round-off; Keras differs from itself by as much
+        assert (got.argmax(axis=1) == expected.argmax(axis=1)).all(), path
+
+
+def test_the_seed_predicts_without_tensorflow(tmp_path):
+    "The command's path with a seed model never imports TensorFlow or Keras, and says numpy did the work."
+    code = ('import json, sys; from ecg_nb.predict import predict_file; '
+            '_, s = predict_file(sys.argv[1], model=sys.argv[2], output=sys.argv[3], progress=False); '
+            'print(json.dumps([s["inference"], sorted(m for m in ("tensorflow", "keras") if m in sys.modules)]))')
+    proc = subprocess.run([sys.executable, '-c', code, EXCERPT_DIR/'100.hea', COMMITTED[0], tmp_path/'o.csv'],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == ['numpy (seed architecture)', []]
+    assert len(pd.read_csv(tmp_path/'o.csv')) > 300
+
+
+def test_a_model_that_is_not_the_seed_falls_back_to_keras(signal, tmp_path):
+    "The seed with biases in its convolutions is not the seed: Keras loads it (safe mode) and computes its classes."
+    import keras
+    from keras import layers
+    beat = keras.Input((1000, 1))
+    x = beat
+    for filters, kernel_size in zip((3, 6, 6), (21, 11, 5)):
+        x = layers.MaxPooling1D(2)(layers.Conv1D(filters, kernel_size, activation='relu', use_bias=True)(x))
+    x = layers.Dropout(0.2)(layers.Dense(20, activation='relu')(layers.LSTM(20)(x)))
+    x = layers.Dropout(0.2)(layers.Dense(10, activation='relu')(x))
+    other = keras.Model(beat, layers.Dense(5, activation='softmax')(x))
+    other.save(tmp_path/'biased.keras')
+    with pytest.raises(ValueError, match='use_bias'): load_seed_numpy(tmp_path/'biased.keras')
+    predictor = load_predictor(model=tmp_path/'biased.keras')
+    assert predictor.engine == 'keras'
+    beats = beats_of(signal)
+    np.testing.assert_allclose(predictor(beats), other.predict(beats, verbose=0), atol=1e-6)
+    pd.DataFrame({'ecg': signal}).to_csv(tmp_path/'x.csv', index=False)
+    proc = run_cli('predict', tmp_path/'x.csv', '--fs', '360', '--model', tmp_path/'biased.keras', '--output',
+                   tmp_path/'o.csv', '--summary', tmp_path/'s.json', cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path/'s.json').read_text())['inference'] == 'keras'
+
+
+def write_wfdb(folder, name, digital, like, fmt):
+    "Digital samples (n, leads) as a WFDB record with the gains, units and lead names of `like`."
+    import wfdb
+    leads = digital.shape[1]
+    wfdb.wrsamp(name, fs=like.fs, units=like.units[:leads], sig_name=like.sig_name[:leads], d_signal=digital,
+                fmt=[fmt] * leads, adc_gain=like.adc_gain[:leads], baseline=like.baseline[:leads], write_dir=str(folder))
+    return folder/f'{name}.hea'
+
+
+@pytest.mark.parametrize('fmt', ['212', '16'])
+def test_chunked_wfdb_reader_gives_the_samples_of_one_whole_read(fmt, tmp_path):
+    import wfdb
+    like = wfdb.rdrecord(str(EXCERPT_DIR/'119'), physical=False)
+    path = write_wfdb(tmp_path, 'r', like.d_signal, like, fmt)  # both leads, interleaved as in the database
+    whole = wfdb.rdrecord(str(tmp_path/'r'), channels=[0], physical=True).p_signal[:, 0].astype(np.float32)
+    for chunk_samples in (10_001, 1 << 16, 10**9):  # odd: chunks that start inside a format-212 byte triple
+        ecg = read_wfdb_signal(path, chunk_samples=chunk_samples)
+        assert ecg.samples.dtype == np.float32 and ecg.lead == 'MLII' and ecg.fs == 360
+        np.testing.assert_array_equal(ecg.samples, whole)
+    assert np.array_equal(read_wfdb_signal(path, lead='V1', chunk_samples=10_001).samples,
+                          wfdb.rdrecord(str(tmp_path/'r'), channels=[1]).p_signal[:, 0].astype(np.float32))
+
+
+def test_checks_see_a_gap_across_chunks(tmp_path):
+    "Missing samples (WFDB's invalid value) spanning chunk boundaries still make one gap, refused with its times."
+    import wfdb
+    like = wfdb.rdrecord(str(EXCERPT_DIR/'119'), physical=False)
+    digital = like.d_signal.copy()
+    digital[3600:5400, 0] = -32768  # format 16's 'no sample'
+    path = write_wfdb(tmp_path, 'gap', digital, like, '16')
+    ecg = read_wfdb_signal(path, chunk_samples=1000)
+    assert np.isnan(ecg.samples).sum() == 1800
+    with pytest.raises(ValueError, match=r'gap\.hea: 1 gap\(s\) of missing samples longer than 0.5 s, at 10.00-15.00 s'):
+        check_signal(ecg)
+
+
+def test_a_long_recording_is_never_read_as_float64(tmp_path):
+    "Reading 3 hours: peak memory (numpy's, counted by tracemalloc) is the float32 signal and one chunk, not more."
+    import wfdb
+    like = wfdb.rdrecord(str(EXCERPT_DIR/'119'), channels=[0], physical=False)
+    path = write_wfdb(tmp_path, 'long', np.tile(like.d_signal[:, 0], 36)[:, None], like, '16')  # 3.9 M samples
+    peaks = {}
+    for chunk_samples in (1 << 18, 10**9):
+        tracemalloc.start()
+        try:
+            ecg = read_wfdb_signal(path, chunk_samples=chunk_samples)
+            peaks[chunk_samples] = tracemalloc.get_traced_memory()[1] / ecg.samples.nbytes
+            tracemalloc.reset_peak()
+            check_signal(ecg)
+            checked = tracemalloc.get_traced_memory()[1] / ecg.samples.nbytes
+        finally: tracemalloc.stop()
+        assert len(ecg.samples) == 36 * like.sig_len and ecg.samples.dtype == np.float32
+        assert checked < 1.8, checked  # the signal and a boolean mask or two: no float copy of the whole
+    assert peaks[1 << 18] < 1.5, peaks  # the float32 signal plus one chunk of 262,144 samples
+    assert peaks[10**9] > 4, peaks  # one piece: wfdb's integers and float64 besides (the test can tell)
+
+
+def test_a_long_recording_end_to_end(tmp_path):
+    "Six hours through the command: every 10-minute chunk classified once, no beat twice, memory far below Keras'."
+    import wfdb
+    like = wfdb.rdrecord(str(EXCERPT_DIR/'119'), channels=[0], physical=False)
+    path = write_wfdb(tmp_path, 'six_hours', np.tile(like.d_signal[:, 0], 72)[:, None], like, '16')
+    measure = ('import resource, subprocess, sys; p = subprocess.run(sys.argv[1:], capture_output=True, text=True); '
+               'sys.stderr.write(p.stderr); print(p.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)')
+    from conftest import ECG_NB
+    proc = subprocess.run([sys.executable, '-c', measure, ECG_NB, 'predict', path, '--model', COMMITTED[0], '--output',
+                           tmp_path/'o.csv', '--summary', tmp_path/'s.json'], capture_output=True, text=True, timeout=600)
+    code, peak_kb = map(int, proc.stdout.split())
+    assert code == 0, proc.stderr
+    summary = json.loads((tmp_path/'s.json').read_text())
+    one = run_cli('predict', EXCERPT_DIR/'119.hea', '--model', COMMITTED[0], '--summary', tmp_path/'one.json',
+                  '--output', tmp_path/'one.csv', cwd=tmp_path)
+    assert one.returncode == 0, one.stderr
+    per_copy = json.loads((tmp_path/'one.json').read_text())
+    assert abs(summary['beats'] - 72 * (per_copy['beats'] + per_copy['beats_dropped_at_edges'])) < 72  # joins may add or drop one
+    assert np.diff(pd.read_csv(tmp_path/'o.csv')['sample']).min() > 0.25 * 360  # no beat counted twice
+    assert peak_kb / 1024 < 600, peak_kb  # TensorFlow alone took the command past 800 MB
