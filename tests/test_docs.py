@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import nbformat
@@ -29,6 +30,7 @@ if not (CHROMIUM and CHROMEDRIVER):
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.support.ui import WebDriverWait
 
 API_NAMES = ('detect_r_peaks', 'build_model', 'make_folds')
@@ -89,6 +91,20 @@ def screenshots(tmp_path_factory):
     return folder
 
 
+def open_page(browser, url):
+    browser.get(url)
+    WebDriverWait(browser, 30).until(lambda b: b.execute_script('return document.readyState') == 'complete')
+
+
+def screenshot(browser, path, tries=3):
+    "Save a screenshot, trying again if Chromium's capture times out (seen once on a busy CI machine)."
+    for attempt in range(tries):
+        try: return browser.save_screenshot(str(path))
+        except TimeoutException:
+            if attempt == tries - 1: raise
+            time.sleep(2)
+
+
 def heading(browser):
     return browser.find_element(By.CSS_SELECTOR, 'article h1').text.strip()
 
@@ -102,7 +118,7 @@ def test_every_notebook_has_a_page():
 @pytest.mark.parametrize('page', list(PAGES))
 def test_page_renders_with_its_figures(site, browser, page):
     title, figures = PAGES[page]
-    browser.get(site + page)
+    open_page(browser, site + page)
     assert heading(browser) == title
     images = browser.find_elements(By.CSS_SELECTOR, 'article img')
     for image in images:  # figures load lazily, when scrolled into view
@@ -127,9 +143,9 @@ def test_page_renders_with_its_figures(site, browser, page):
 
 
 def test_navigation_from_home_to_every_chapter_and_back(site, browser, screenshots):
-    browser.get(site + 'index.html')
+    open_page(browser, site + 'index.html')
     home_title = PAGES['index.html'][0]
-    browser.save_screenshot(str(screenshots/'home.png'))
+    screenshot(browser, screenshots/'home.png')
     for page, (title, _) in PAGES.items():
         if page == 'index.html': continue
         link = next(a for a in browser.find_elements(By.CSS_SELECTOR, 'nav.md-nav--primary a.md-nav__link')
@@ -141,7 +157,7 @@ def test_navigation_from_home_to_every_chapter_and_back(site, browser, screensho
             browser.execute_script("document.querySelector('article img').scrollIntoView({block: 'center'})")
             WebDriverWait(browser, 20).until(lambda b: b.execute_script(
                 "return document.querySelector('article img').naturalWidth > 0"))
-            browser.save_screenshot(str(screenshots/'segment.png'))
+            screenshot(browser, screenshots/'segment.png')
         browser.find_element(By.CSS_SELECTOR, 'a.md-logo').click()  # the site's home link in the header
         WebDriverWait(browser, 10).until(lambda b: b.current_url.endswith('index.html'))
         assert heading(browser) == home_title
@@ -149,7 +165,7 @@ def test_navigation_from_home_to_every_chapter_and_back(site, browser, screensho
 
 
 def test_api_page_documents_the_main_functions(site, browser):
-    browser.get(site + 'api.html')
+    open_page(browser, site + 'api.html')
     for name in API_NAMES:
         entry = browser.find_element(By.ID, name)
         assert entry.tag_name == 'h3' and entry.text.strip().startswith(name)
@@ -162,7 +178,7 @@ def test_api_page_documents_the_main_functions(site, browser):
 
 @pytest.mark.parametrize('name', API_NAMES)
 def test_search_finds_the_api(site, browser, name):
-    browser.get(site + 'api.html')
+    open_page(browser, site + 'api.html')
     browser.find_element(By.CSS_SELECTOR, 'label.md-search__icon, .md-search__input').click()
     box = browser.find_element(By.CSS_SELECTOR, 'input.md-search__input')
     box.send_keys(name)
@@ -172,7 +188,7 @@ def test_search_finds_the_api(site, browser, name):
 
 
 def test_home_page_gives_the_full_runs_and_links_their_reports(site, browser):
-    browser.get(site + 'index.html')
+    open_page(browser, site + 'index.html')
     table = browser.find_element(By.XPATH, "//table[.//th[normalize-space()='protocol']]").text
     published = sorted((ROOT/'results').glob('*/evaluation/metrics.json'))
     assert published, 'no published run in results/'
