@@ -20,8 +20,8 @@ import wfdb
 # %% auto 0
 __all__ = ['PACKAGE_DIR', 'EXCERPT_DIR', 'DEFAULT_DATA_DIR', 'BEAT_SYMBOLS', 'SCHEMES', 'MITDB_CHECKSUMS', 'EXCERPT',
            'EXCERPT_MINUTES', 'EcgDataError', 'atomic_path', 'resolve_data_dir', 'list_records', 'check_record_files',
-           'Record', 'read_record', 'ClassScheme', 'get_scheme', 'file_sha256', 'read_checksums', 'verify_database',
-           'download_mitdb', 'write_excerpt', 'Dataset', 'synthetic_dataset']
+           'record_files', 'Record', 'read_record', 'ClassScheme', 'get_scheme', 'file_sha256', 'read_checksums',
+           'verify_database', 'download_mitdb', 'write_excerpt', 'Dataset', 'synthetic_dataset']
 
 # %% ../nbs/00_data.ipynb 6
 class EcgDataError(ValueError):
@@ -107,7 +107,17 @@ def check_record_files(name:str, # record name, e.g. '100'
     if not atr.is_file(): raise EcgDataError(f'{atr}: reference annotations of record {name} are missing')
     return header
 
-# %% ../nbs/00_data.ipynb 18
+# %% ../nbs/00_data.ipynb 15
+def record_files(name:str, # record name, e.g. '100'
+                 data_dir:str|Path, # database folder
+                 annotator:str='atr', # reference annotation file extension
+                )->list[Path]: # the header, the signal files the header names, the annotations
+    "The files that make up record `name`, after `check_record_files` has checked them."
+    data_dir = Path(data_dir)
+    header = check_record_files(name, data_dir, annotator)
+    return [data_dir/f'{name}.hea', *sorted({data_dir/f for f in header.file_name}), data_dir/f'{name}.{annotator}']
+
+# %% ../nbs/00_data.ipynb 19
 @dataclass
 class Record:
     "One lead of a WFDB record with its reference annotations."
@@ -127,7 +137,7 @@ class Record:
         return (f'Record({self.name!r}, lead={self.lead!r}{note}, fs={self.fs:g} Hz, '
                 f'{len(self.signal):,} samples = {self.duration/60:.1f} min, {len(self.ann_sample):,} annotations)')
 
-# %% ../nbs/00_data.ipynb 19
+# %% ../nbs/00_data.ipynb 20
 def read_record(name:str, # record name, e.g. '100'
                 data_dir:str|Path|None=None, # database folder (see `resolve_data_dir`)
                 lead:str='MLII', # lead to read, by signal name
@@ -162,7 +172,7 @@ def read_record(name:str, # record name, e.g. '100'
     return Record(name=name, signal=signal, fs=float(header.fs), lead=header.sig_name[channel],
                   lead_fallback=lead_fallback, ann_sample=ann_sample, ann_symbol=np.asarray(ann.symbol, dtype='<U1'))
 
-# %% ../nbs/00_data.ipynb 26
+# %% ../nbs/00_data.ipynb 27
 BEAT_SYMBOLS = tuple('NLRBAaJSVrFejnE/fQ?')  # every WFDB beat annotation symbol
 
 @dataclass(frozen=True)
@@ -200,7 +210,7 @@ def get_scheme(scheme:str|ClassScheme, # 'seed', 'aami', or a `ClassScheme`
     if scheme not in SCHEMES: raise EcgDataError(f'unknown class scheme {scheme!r}; choose one of {", ".join(SCHEMES)}')
     return SCHEMES[scheme]
 
-# %% ../nbs/00_data.ipynb 31
+# %% ../nbs/00_data.ipynb 32
 MITDB_CHECKSUMS = PACKAGE_DIR/'mitdb_sha256sums.txt'
 
 def file_sha256(path:str|Path)->str:
@@ -231,7 +241,7 @@ def verify_database(data_dir:str|Path, # database folder
         elif file_sha256(path) != digest: problems.append(f'{path}: SHA-256 does not match PhysioNet\'s')
     return problems
 
-# %% ../nbs/00_data.ipynb 34
+# %% ../nbs/00_data.ipynb 35
 def _fetch_from_physionet(folder:Path):
     "Download mitdb's records and reference annotations from PhysioNet into `folder`."
     wfdb.dl_database('mitdb', dl_dir=str(folder), annotators=['atr'], overwrite=True)
@@ -258,7 +268,7 @@ def download_mitdb(data_dir:str|Path|None=None, # target folder (default: `$ECG_
     print(f'{target}: downloaded and verified {len(checksums)} files')
     return target
 
-# %% ../nbs/00_data.ipynb 40
+# %% ../nbs/00_data.ipynb 41
 EXCERPT = {'100': 0, '119': 0, '209': 5, '214': 0, '232': 0}  # record -> first minute of its 5-minute excerpt
 EXCERPT_MINUTES = 5
 
@@ -309,7 +319,7 @@ def write_excerpt(source_dir:str|Path, # full database folder
         (tmp/'SHA256SUMS').write_text(''.join(f'{file_sha256(tmp/f)}  {f}\n' for f in files))
     return Path(out_dir)
 
-# %% ../nbs/00_data.ipynb 43
+# %% ../nbs/00_data.ipynb 44
 @dataclass
 class Dataset:
     "Labelled beat windows and their provenance."
@@ -336,7 +346,7 @@ class Dataset:
         return (f'Dataset({len(self):,} beats x {self.X.shape[1]} samples, scheme={self.scheme!r}, '
                 f'{len(np.unique(self.record))} records, counts={self.counts()})')
 
-# %% ../nbs/00_data.ipynb 45
+# %% ../nbs/00_data.ipynb 46
 # wave: (offset from R in s, width in s, amplitude in mV); one list per class morphology
 _WAVES = {
     'N': [(-0.20, 0.025, 0.15), (-0.03, 0.008, -0.10), (0.0, 0.010, 1.20), (0.03, 0.009, -0.25), (0.28, 0.045, 0.30)],

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from .data import (EcgDataError, Dataset, PACKAGE_DIR, atomic_path, file_sha256, list_records,
-                         resolve_data_dir, synthetic_dataset)
-from .segment import _record_files, build_dataset
+                         record_files, resolve_data_dir, synthetic_dataset)
+from .segment import build_dataset
 
 # %% auto 0
 __all__ = ['SPLITS', 'PROTOCOLS', 'SAME_SUBJECT', 'DS1', 'DS2', 'KFOLD_NOTEBOOK', 'subjects', 'make_folds', 'fold_indices',
@@ -307,7 +307,7 @@ def _data_checksums(params:dict)->dict:
     if params['synthetic']: return {'synthetic': f"synthetic_dataset(n={params['synthetic_n']}, seed={params['seed']})"}
     data_dir = resolve_data_dir(params['data_dir'], verbose=False)
     names = params['records'] or list_records(data_dir)
-    return {p.name: file_sha256(p) for name in names for p in _record_files(data_dir, name)}
+    return {p.name: file_sha256(p) for name in names for p in record_files(name, data_dir)}
 
 # %% ../nbs/03_kfold.ipynb 22
 def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10

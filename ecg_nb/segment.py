@@ -17,8 +17,8 @@ from scipy import signal as sps
 from scipy.ndimage import maximum_filter1d
 from tqdm import tqdm
 
-from .data import (EcgDataError, Dataset, Record, atomic_path, check_record_files, file_sha256, get_scheme,
-                         list_records, read_record, resolve_data_dir, BEAT_SYMBOLS)
+from .data import (EcgDataError, Dataset, Record, atomic_path, file_sha256, get_scheme,
+                         list_records, read_record, record_files, resolve_data_dir, BEAT_SYMBOLS)
 
 # %% auto 0
 __all__ = ['CACHE_VERSION', 'detect_r_peaks', 'match_beats', 'detection_scores', 'reference_beats', 'evaluate_detector',
@@ -330,10 +330,6 @@ def default_cache_dir()->Path:
     "`$ECG_NB_CACHE`, or `~/.cache/ecg_nb`."
     return Path(os.environ.get('ECG_NB_CACHE') or Path.home()/'.cache'/'ecg_nb').expanduser()
 
-def _record_files(data_dir:Path, name:str)->list[Path]:
-    header = check_record_files(name, data_dir)
-    return [data_dir/f'{name}.hea', *sorted({data_dir/f for f in header.file_name}), data_dir/f'{name}.atr']
-
 def _dataset_key(files:list[Path], params:dict)->tuple[str, dict]:
     checksums = {p.name: file_sha256(p) for p in files}
     blob = json.dumps({'version': CACHE_VERSION, 'params': params, 'files': checksums}, sort_keys=True)
@@ -372,7 +368,7 @@ def build_dataset(data_dir:str|Path|None=None, # database folder (see `resolve_d
     r_offset = width // 2 if r_offset is None else r_offset
     params = dict(records=names, scheme=scheme.name, classes=scheme.classes, symbols=scheme.symbols,
                   width=width, r_offset=r_offset, lead=lead, fallback=fallback)
-    files = [f for name in names for f in _record_files(data_dir, name)]
+    files = [f for name in names for f in record_files(name, data_dir)]
     key, checksums = _dataset_key(files, params)
     folder = Path(cache_dir or default_cache_dir())/f'dataset-{key}'
     if use_cache and (cached := _load_cached(folder)) is not None: return cached
