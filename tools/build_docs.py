@@ -14,6 +14,7 @@ Usage: python tools/build_docs.py [--out _docs] [--renderer auto|quarto|mkdocs]
 """
 import argparse
 import base64
+import os
 import re
 import shutil
 import subprocess
@@ -230,7 +231,9 @@ def build(root, out):
     partial = out.with_name(out.name + '.partial')
     shutil.rmtree(partial, ignore_errors=True)
     mkdocs = [sys.executable, '-m', 'mkdocs', 'build', '--strict', '--quiet', '-f', str(config), '-d', str(partial)]
-    if subprocess.run(mkdocs).returncode: raise SystemExit('docs: mkdocs build failed (see the lines above)')
+    # Material's end-of-life banner: the contributing page records the date and the way on (Zensical)
+    quiet = {**os.environ, 'NO_MKDOCS_2_WARNING': '1'}
+    if subprocess.run(mkdocs, env=quiet).returncode: raise SystemExit('docs: mkdocs build failed (see the lines above)')
     # swap the finished site into place, so that a failed build never leaves half a site behind
     old = out.with_name(out.name + '.old')
     shutil.rmtree(old, ignore_errors=True)
