@@ -94,7 +94,6 @@ class PageWriter:
 
     def page(self, nb, page):
         "The Markdown of a processed notebook: title, description, then its cells in order."
-        front = {}
         parts, figure_no = [], [0]
         for i, cell in enumerate(nb.cells):
             if cell.cell_type == 'raw' and cell.source.startswith('---'):
@@ -122,14 +121,17 @@ class PageWriter:
                 # printed or displayed Markdown (tables, show_doc) is part of the page; other outputs are set off
                 plain = asis or 'text/markdown' in out.get('data', {})
                 parts.append(md if plain else f'<div class="nb-output-block" markdown>\n\n{md}\n\n</div>')
-        return front, '\n\n'.join(parts) + '\n'
+        return '\n\n'.join(parts) + '\n'
 
 
 def sidebar_files(nbs):
     "The notebooks in nbdev's sidebar order (the order Quarto's sidebar uses), from sidebar.yml."
     from nbdev.quarto import nbdev_sidebar
+    sidebar = nbs/'sidebar.yml'
+    existed = sidebar.exists()
     nbdev_sidebar(path=str(nbs), force=True)
-    contents = yaml.safe_load((nbs/'sidebar.yml').read_text())['website']['sidebar']['contents']
+    contents = yaml.safe_load(sidebar.read_text())['website']['sidebar']['contents']
+    if not existed: sidebar.unlink()  # generated for this build only; nbs/ stays as the commit has it
     def flat(items):
         for item in items:
             if isinstance(item, str): yield item
@@ -197,7 +199,6 @@ def build_quarto(root, out):
 
 
 def build(root, out):
-    sys.path.insert(0, str(root))
     from nbdev.config import get_config
     from nbdev.serve import proc_nbs
     cfg = get_config(path=root)
@@ -219,7 +220,7 @@ def build(root, out):
     writer = PageWriter(site_src, link_map, f'{cfg.doc_host}{cfg.doc_baseurl}/')
     nav = []
     for stem, (nb, page, title) in notebooks.items():
-        try: _, md = writer.page(nb, page)
+        try: md = writer.page(nb, page)
         except DocsError as e: raise SystemExit(f'docs: {e}')
         (site_src/f'{page}.md').write_text(md)
         nav.append({title: f'{page}.md'})
