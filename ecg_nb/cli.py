@@ -11,7 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from .data import EcgDataError, atomic_path, download_mitdb, list_records, resolve_data_dir, verify_database
+from .data import (EcgDataError, atomic_path, check_outputs, download_mitdb, list_records,
+                         resolve_data_dir, verify_database)
 from .segment import build_dataset, evaluate_detector, plot_class_examples
 from .kfold import PROTOCOLS, SPLITS, run_kfold
 from .evaluate import evaluate_run, report_table, write_report
@@ -41,7 +42,13 @@ def _verify(args):
         raise EcgDataError(f'{data_dir}: {len(problems)} of the database files fail verification; first: {problems[0]}')
     print(f'{data_dir}: {len(names)} records, every file matches PhysioNet\'s SHA-256')
 
+def _database_files(args)->list[Path]:
+    "Every file of the database folder (records, RECORDS, checksums), for the check that no output writes over one."
+    data_dir = resolve_data_dir(args.data_dir, verbose=False)
+    return [p for p in data_dir.iterdir() if p.is_file()] if data_dir.is_dir() else []
+
 def _dataset(args):
+    if args.figure: check_outputs({'--figure': args.figure}, {'database file': _database_files(args)})
     _headless_plots()
     import matplotlib.pyplot as plt
     ds = build_dataset(args.data_dir, records=args.records, scheme=args.scheme, width=args.width, lead=args.lead,
@@ -56,6 +63,7 @@ def _dataset(args):
         print(f'figure of example beats per class: {args.figure}')
 
 def _detect(args):
+    if args.output: check_outputs({'--output': args.output}, {'database file': _database_files(args)})
     table = evaluate_detector(args.data_dir, records=args.records, progress=True)
     total = table.loc['total']
     print(table.to_string(formatters={'sensitivity': '{:.2%}'.format, 'positive_predictivity': '{:.2%}'.format,

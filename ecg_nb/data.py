@@ -18,35 +18,94 @@ import numpy as np
 import wfdb
 
 # %% auto 0
-__all__ = ['PACKAGE_DIR', 'EXCERPT_DIR', 'DEFAULT_DATA_DIR', 'BEAT_SYMBOLS', 'SCHEMES', 'MITDB_CHECKSUMS', 'EXCERPT',
-           'EXCERPT_MINUTES', 'EcgDataError', 'atomic_path', 'resolve_data_dir', 'list_records', 'check_record_files',
-           'record_files', 'Record', 'read_record', 'ClassScheme', 'get_scheme', 'file_sha256', 'read_checksums',
-           'verify_database', 'download_mitdb', 'write_excerpt', 'Dataset', 'synthetic_dataset']
+__all__ = ['MARKER', 'PACKAGE_DIR', 'EXCERPT_DIR', 'DEFAULT_DATA_DIR', 'BEAT_SYMBOLS', 'SCHEMES', 'MITDB_CHECKSUMS', 'EXCERPT',
+           'EXCERPT_MINUTES', 'EcgDataError', 'replaceable_folder', 'atomic_path', 'check_outputs', 'resolve_data_dir',
+           'list_records', 'check_record_files', 'record_files', 'Record', 'read_record', 'ClassScheme', 'get_scheme',
+           'file_sha256', 'read_checksums', 'verify_database', 'download_mitdb', 'write_excerpt', 'Dataset',
+           'synthetic_dataset']
 
 # %% ../nbs/00_data.ipynb 6
 class EcgDataError(ValueError):
     "Bad or missing input data; the message names the file and the fix."
 
 # %% ../nbs/00_data.ipynb 8
-@contextlib.contextmanager
-def atomic_path(path:str|Path, # final file or folder name
-               ):
-    "Yield a temporary sibling path of `path`; rename it to `path` on success, delete it on error."
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)) / path.name
-    try:
-        yield tmp
-        if path.is_dir() and tmp.is_dir():
-            # a folder cannot be renamed over a non-empty one: move the old one aside first
-            old = tmp.parent / (path.name + '.old')
+MARKER = '.ecg_nb'  # left in every folder ecg_nb puts in place: only such folders (or empty ones) are replaced
+
+def replaceable_folder(path:Path, # an existing folder
+                       replaceable=None, # callable(path)->bool: the caller recognises the folder as its own
+                      )->bool:
+    "Whether ecg_nb may replace the folder: it made it (marker file), it is empty, or `replaceable` says so."
+    return (path/MARKER).is_file() or not any(path.iterdir()) or (replaceable is not None and replaceable(path))
+
+def _put_in_place(tmp:Path, path:Path):
+    "Rename the finished `tmp` to `path` (a folder over an existing folder: the old one is moved aside, then deleted)."
+    if tmp.is_dir():
+        if path.exists() and not path.is_dir():
+            raise EcgDataError(f'{path}: is a file; ecg_nb writes a folder here only in place of a folder')
+        (tmp/MARKER).write_text('made by ecg_nb: ecg_nb may replace this folder\n')
+        if path.is_dir():  # a folder cannot be renamed over a non-empty one
+            old = tmp.parent/(path.name + '.old')
             os.replace(path, old)
             os.replace(tmp, path)
             shutil.rmtree(old, ignore_errors=True)
         else: os.replace(tmp, path)
+    elif path.is_dir(): raise EcgDataError(f'{path}: is a folder; give a file name')
+    else: os.replace(tmp, path)
+
+@contextlib.contextmanager
+def atomic_path(path:str|Path, # final file or folder name
+                replaceable=None, # callable(path)->bool: also replace an existing folder for which it is true
+               ):
+    "Yield a temporary sibling path of `path`; rename it to `path` on success, delete it on error."
+    path = Path(path)
+    if path.is_dir() and not replaceable_folder(path, replaceable):
+        raise EcgDataError(f'{path}: a folder that ecg_nb did not make (no {MARKER} marker) and not empty; ecg_nb '
+                           'does not replace it: move it away or choose another path')
+    for parent in (path.parent, *path.parent.parents):
+        if parent.exists():
+            if not parent.is_dir(): raise EcgDataError(f'{parent}: is a file, not a folder; choose another path for {path.name}')
+            break
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent))/path.name
+    except OSError as e: raise EcgDataError(f'{path.parent}: cannot write here ({e.strerror or e})') from None
+    try:
+        yield tmp
+        _put_in_place(tmp, path)
+    except OSError as e:
+        # the output's own file system said no (full, read-only, ...): name the output, not the temporary
+        if e.filename is not None and not str(e.filename).startswith(str(tmp.parent)) and Path(e.filename) != path: raise
+        raise EcgDataError(f'{path}: could not be written ({e.strerror or e}); nothing was changed') from None
     finally: shutil.rmtree(tmp.parent, ignore_errors=True)
 
-# %% ../nbs/00_data.ipynb 11
+# %% ../nbs/00_data.ipynb 12
+def _paths(value)->list[Path]:
+    if value is None: return []
+    return [Path(v).expanduser() for v in (value if isinstance(value, (list, tuple, set)) else [value]) if v is not None]
+
+def _same_file(a:Path, b:Path)->bool:
+    try: return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+    except OSError: return False
+
+def check_outputs(outputs:dict, # {option name, e.g. '--output': path or None} written by the command
+                  inputs:dict, # {what it is, e.g. 'ECG file': path, list of paths or None} read by the command
+                  folders:tuple=(), # names of `outputs` that are folders (the others must not be existing folders)
+                 ):
+    "Refuse, before any work, an output that is, or is a folder containing, an input or another output."
+    given = {name: _paths(v) for name, v in outputs.items() if v is not None}
+    for name, (out,) in given.items():
+        if name not in folders and out.is_dir(): raise EcgDataError(f'{name} {out}: is a folder; give a file name')
+        for what, paths in inputs.items():
+            for source in _paths(paths):
+                if _same_file(out, source):
+                    raise EcgDataError(f'{name} {out}: is the {what} this command reads; choose another output path')
+                if out.resolve() in source.resolve().parents:
+                    raise EcgDataError(f'{name} {out}: contains the {what} {source}; choose another output path')
+        for other, (path,) in given.items():
+            if other != name and (_same_file(out, path) or out.resolve() in path.resolve().parents):
+                raise EcgDataError(f'{name} {out} and {other} {path}: the same path; give each output its own')
+
+# %% ../nbs/00_data.ipynb 15
 PACKAGE_DIR = Path(importlib.util.find_spec('ecg_nb').origin).parent
 EXCERPT_DIR = PACKAGE_DIR/'excerpt'  # the embedded MIT-BIH excerpt (WFDB files)
 DEFAULT_DATA_DIR = Path('data/mitdb')
@@ -64,7 +123,7 @@ def resolve_data_dir(data_dir:str|Path|None=None, # a folder, 'excerpt', or None
     if str(data_dir) == 'excerpt': return EXCERPT_DIR
     return Path(data_dir).expanduser()
 
-# %% ../nbs/00_data.ipynb 14
+# %% ../nbs/00_data.ipynb 18
 _BYTES_PER_SAMPLE = {'212': 1.5, '16': 2, '80': 1, '61': 2, '160': 2, '310': 4/3, '311': 4/3, '24': 3, '32': 4}
 
 def list_records(data_dir:str|Path, # database folder
@@ -107,7 +166,7 @@ def check_record_files(name:str, # record name, e.g. '100'
     if not atr.is_file(): raise EcgDataError(f'{atr}: reference annotations of record {name} are missing')
     return header
 
-# %% ../nbs/00_data.ipynb 15
+# %% ../nbs/00_data.ipynb 19
 def record_files(name:str, # record name, e.g. '100'
                  data_dir:str|Path, # database folder
                  annotator:str='atr', # reference annotation file extension
@@ -117,7 +176,7 @@ def record_files(name:str, # record name, e.g. '100'
     header = check_record_files(name, data_dir, annotator)
     return [data_dir/f'{name}.hea', *sorted({data_dir/f for f in header.file_name}), data_dir/f'{name}.{annotator}']
 
-# %% ../nbs/00_data.ipynb 19
+# %% ../nbs/00_data.ipynb 23
 @dataclass
 class Record:
     "One lead of a WFDB record with its reference annotations."
@@ -137,7 +196,7 @@ class Record:
         return (f'Record({self.name!r}, lead={self.lead!r}{note}, fs={self.fs:g} Hz, '
                 f'{len(self.signal):,} samples = {self.duration/60:.1f} min, {len(self.ann_sample):,} annotations)')
 
-# %% ../nbs/00_data.ipynb 20
+# %% ../nbs/00_data.ipynb 24
 def read_record(name:str, # record name, e.g. '100'
                 data_dir:str|Path|None=None, # database folder (see `resolve_data_dir`)
                 lead:str='MLII', # lead to read, by signal name
@@ -172,7 +231,7 @@ def read_record(name:str, # record name, e.g. '100'
     return Record(name=name, signal=signal, fs=float(header.fs), lead=header.sig_name[channel],
                   lead_fallback=lead_fallback, ann_sample=ann_sample, ann_symbol=np.asarray(ann.symbol, dtype='<U1'))
 
-# %% ../nbs/00_data.ipynb 27
+# %% ../nbs/00_data.ipynb 31
 BEAT_SYMBOLS = tuple('NLRBAaJSVrFejnE/fQ?')  # every WFDB beat annotation symbol
 
 @dataclass(frozen=True)
@@ -210,7 +269,7 @@ def get_scheme(scheme:str|ClassScheme, # 'seed', 'aami', or a `ClassScheme`
     if scheme not in SCHEMES: raise EcgDataError(f'unknown class scheme {scheme!r}; choose one of {", ".join(SCHEMES)}')
     return SCHEMES[scheme]
 
-# %% ../nbs/00_data.ipynb 32
+# %% ../nbs/00_data.ipynb 36
 MITDB_CHECKSUMS = PACKAGE_DIR/'mitdb_sha256sums.txt'
 
 def file_sha256(path:str|Path)->str:
@@ -241,34 +300,59 @@ def verify_database(data_dir:str|Path, # database folder
         elif file_sha256(path) != digest: problems.append(f'{path}: SHA-256 does not match PhysioNet\'s')
     return problems
 
-# %% ../nbs/00_data.ipynb 35
+# %% ../nbs/00_data.ipynb 39
 def _fetch_from_physionet(folder:Path):
     "Download mitdb's records and reference annotations from PhysioNet into `folder`."
     wfdb.dl_database('mitdb', dl_dir=str(folder), annotators=['atr'], overwrite=True)
     (folder/'RECORDS').write_text('\n'.join(wfdb.get_record_list('mitdb')) + '\n')
 
+def _fetch_verified(folder:Path, target:Path, fetch, checksums:dict):
+    "Fill the new `folder` with the database and verify it; the messages name `target`, not the temporary folder."
+    folder.mkdir()
+    try: (fetch or _fetch_from_physionet)(folder)
+    except Exception as e:
+        raise EcgDataError(f'{target}: download failed ({type(e).__name__}: {e}); nothing was written') from None
+    if problems := verify_database(folder, checksums):
+        raise EcgDataError(f'{target}: downloaded copy failed verification, nothing was written '
+                           f'({len(problems)} problems, first: {problems[0].replace(str(folder), str(target))})')
+
 def download_mitdb(data_dir:str|Path|None=None, # target folder (default: `$ECG_NB_DATA` or `data/mitdb`)
                    fetch=None, # callable(folder) that fills `folder` with the database; default: PhysioNet
                    checksums:dict|None=None, # expected {file: sha256}; default: PhysioNet's list
                   )->Path: # the verified database folder
-    "Download MIT-BIH into `data_dir` unless a verified copy is there; never leaves a partial database."
+    "Download MIT-BIH into `data_dir` unless a verified copy is there; never leaves a partial database, never deletes other files."
     target = Path(data_dir or os.environ.get('ECG_NB_DATA') or DEFAULT_DATA_DIR).expanduser()
     checksums = checksums or read_checksums()
+    if target.exists() and not target.is_dir(): raise EcgDataError(f'{target}: is a file, not a folder; choose another --data_dir')
     if target.is_dir() and not verify_database(target, checksums):
         print(f'{target}: the database is complete and verified; nothing to download')
         return target
-    with atomic_path(target) as tmp:
-        tmp.mkdir()
-        try: (fetch or _fetch_from_physionet)(tmp)
-        except Exception as e:
-            raise EcgDataError(f'{target}: download failed ({type(e).__name__}: {e}); nothing was written') from None
-        if problems := verify_database(tmp, checksums):
-            raise EcgDataError(f'{target}: downloaded copy failed verification, nothing was written '
-                               f'({len(problems)} problems, first: {problems[0].replace(str(tmp), str(target))})')
-    print(f'{target}: downloaded and verified {len(checksums)} files')
+    if not target.is_dir() or replaceable_folder(target, None):  # nothing of anyone else's there: swap the whole folder in
+        with atomic_path(target) as tmp: _fetch_verified(tmp, target, fetch, checksums)
+        print(f'{target}: downloaded and verified {len(checksums)} files')
+        return target
+    # a folder with other files (a partial copy, the user's notes): merge the verified files in, keep everything else
+    if blocking := [name for name in checksums if (target/name).is_dir()]:
+        raise EcgDataError(f'{target/blocking[0]}: is a folder where the database has a file; move it away first')
+    try: staging = Path(tempfile.mkdtemp(prefix=f'.{target.name}.', suffix='.tmp', dir=target))
+    except OSError as e: raise EcgDataError(f'{target}: cannot write here ({e.strerror or e})') from None
+    try:
+        _fetch_verified(staging/'mitdb', target, fetch, checksums)
+        replaced = 0
+        for name, digest in checksums.items():
+            if (target/name).is_file():
+                if file_sha256(target/name) == digest: continue  # already right: left as it is
+                replaced += 1
+            (target/name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging/'mitdb'/name, target/name)
+    except OSError as e: raise EcgDataError(f'{target}: could not be written ({e.strerror or e})') from None
+    finally: shutil.rmtree(staging, ignore_errors=True)
+    kept = len([p for p in target.iterdir() if p.name not in checksums and p.name != MARKER])
+    print(f'{target}: downloaded and verified {len(checksums)} files ({replaced} that did not match replaced; '
+          f'kept {kept} other files and folders)')
     return target
 
-# %% ../nbs/00_data.ipynb 41
+# %% ../nbs/00_data.ipynb 45
 EXCERPT = {'100': 0, '119': 0, '209': 5, '214': 0, '232': 0}  # record -> first minute of its 5-minute excerpt
 EXCERPT_MINUTES = 5
 
@@ -319,7 +403,7 @@ def write_excerpt(source_dir:str|Path, # full database folder
         (tmp/'SHA256SUMS').write_text(''.join(f'{file_sha256(tmp/f)}  {f}\n' for f in files))
     return Path(out_dir)
 
-# %% ../nbs/00_data.ipynb 44
+# %% ../nbs/00_data.ipynb 48
 @dataclass
 class Dataset:
     "Labelled beat windows and their provenance."
@@ -346,7 +430,7 @@ class Dataset:
         return (f'Dataset({len(self):,} beats x {self.X.shape[1]} samples, scheme={self.scheme!r}, '
                 f'{len(np.unique(self.record))} records, counts={self.counts()})')
 
-# %% ../nbs/00_data.ipynb 46
+# %% ../nbs/00_data.ipynb 50
 # wave: (offset from R in s, width in s, amplitude in mV); one list per class morphology
 _WAVES = {
     'N': [(-0.20, 0.025, 0.15), (-0.03, 0.008, -0.10), (0.0, 0.010, 1.20), (0.03, 0.009, -0.25), (0.28, 0.045, 0.30)],

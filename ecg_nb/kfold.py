@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import (EcgDataError, Dataset, PACKAGE_DIR, atomic_path, file_sha256, list_records,
+from .data import (EcgDataError, Dataset, PACKAGE_DIR, atomic_path, check_outputs, file_sha256, list_records,
                          record_files, resolve_data_dir, synthetic_dataset)
 from .segment import build_dataset
 
@@ -327,6 +327,10 @@ def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
              )->list[dict]: # the metrics of every complete fold, in fold order
     "Run (or resume) a k-fold cross-validation: one papermill-executed report per fold."
     run_dir = Path(run_dir)
+    if not synthetic:  # nothing the run writes may be, or hold, the database it reads
+        database = resolve_data_dir(data_dir, verbose=False)
+        for option, folder in (('--run', run_dir), ('--models_dir', models_dir), ('--logdir', logdir)):
+            check_outputs({option: folder}, {'database folder': database}, folders=(option,))
     run_dir.mkdir(parents=True, exist_ok=True)
     params = dict(data_dir=data_dir, records=records, scheme=scheme, synthetic=synthetic, synthetic_n=synthetic_n,
                   k=k if split != 'ds1ds2' else 1, split=split, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,

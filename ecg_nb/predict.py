@@ -5,6 +5,7 @@
 # %% ../nbs/05_predict.ipynb 3
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import json
@@ -16,13 +17,14 @@ from pathlib import Path
 import numpy as np
 from scipy import signal as sps
 
-from .data import EcgDataError, SCHEMES, atomic_path
+from .data import EcgDataError, SCHEMES, atomic_path, check_outputs
 from .segment import detect_r_peaks, segment_beats
 
 # %% auto 0
 __all__ = ['MODEL_FS', 'TIME_COLUMNS', 'EcgSignal', 'read_csv_signal', 'read_wfdb_signal', 'read_mat_signal', 'load_signal',
            'write_mat73', 'check_signal', 'resample_to_model', 'NotSeedModel', 'SeedNumpyModel', 'load_seed_numpy',
-           'Predictor', 'load_predictor', 'classify_signal', 'read_r_peaks', 'plot_prediction', 'predict_file']
+           'Predictor', 'load_predictor', 'classify_signal', 'read_r_peaks', 'plot_prediction', 'ecg_input_files',
+           'predict_file']
 
 # %% ../nbs/05_predict.ipynb 6
 MODEL_FS = 360.  # the sampling frequency the model was trained at, Hz
@@ -434,8 +436,15 @@ class Predictor:
     def __call__(self, beats:np.ndarray)->np.ndarray:
         "(k, n_classes) class probabilities of (k, 1000, 1) beats."
         if not len(beats): return np.zeros((0, len(self.classes)), np.float32)
-        return np.mean([m.predict(beats, batch_size=256 if isinstance(m, SeedNumpyModel) else 1024, verbose=0)
-                        for m in self.models], axis=0)
+        outputs = []
+        for m in self.models:
+            p = m.predict(beats, batch_size=256 if isinstance(m, SeedNumpyModel) else 1024, verbose=0)
+            if not np.isfinite(p).all():  # NaN weights, say: every beat would silently become the first class
+                name = m.source if isinstance(m, SeedNumpyModel) else getattr(m, 'name', 'a model')
+                raise EcgDataError(f'{name}: gives non-finite class probabilities (NaN or infinite weights?); '
+                                   'this model cannot be used')
+            outputs.append(p)
+        return np.mean(outputs, axis=0)
 
 def _load_model(path:Path, engine:str):
     "The numpy seed model where the file is one (and `engine` allows), else the Keras model (safe mode)."
@@ -557,6 +566,33 @@ def plot_prediction(x:np.ndarray, # (n,) signal at 360 Hz, mV
     fig.tight_layout()
     return fig
 
+_FIGURE_FORMATS = ('.png', '.pdf', '.svg', '.jpg', '.jpeg')
+
+def ecg_input_files(path:str|Path)->list[Path]:
+    "The files an ECG input consists of: the file itself, or a WFDB record's header and the signal files it names."
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not (suffix in ('.hea', '.dat', '') or (suffix == '.mat' and path.with_suffix('.hea').is_file())): return [path]
+    header = path.with_suffix('.hea') if suffix else Path(f'{path}.hea')
+    try:
+        lines = [l for l in header.read_text(errors='replace').splitlines() if l.strip() and not l.startswith('#')]
+        n_signals = int(lines[0].split()[1])
+        files = {header.parent/l.split()[0] for l in lines[1:1 + n_signals]}
+    except (OSError, IndexError, ValueError): files = set()  # unreadable: load_signal will say so
+    return [header, *sorted(files)]
+
+def _check_options(output_fig, chunk_s, fs, scale):
+    "Refuse option values that cannot work, before anything is read or loaded."
+    if not (np.isfinite(chunk_s) and chunk_s >= 10):
+        raise EcgDataError(f'--chunk_s {chunk_s:g}: must be a number of seconds, at least 10')
+    if fs is not None and not (np.isfinite(fs) and 0 < fs <= 100_000):
+        raise EcgDataError(f'--fs {fs:g}: must be a sampling frequency in Hz, above 0 and at most 100,000')
+    if scale is not None and not (np.isfinite(scale) and scale != 0):
+        raise EcgDataError(f'--scale {scale:g}: must be a finite, non-zero factor to millivolts')
+    if output_fig is not None and Path(output_fig).suffix.lower() not in _FIGURE_FORMATS:
+        raise EcgDataError(f'--output_fig {output_fig}: the figure is written as {", ".join(_FIGURE_FORMATS)}; '
+                           'give the file one of these extensions')
+
 def predict_file(path:str|Path, # the ECG: CSV, .mat or WFDB
                  model:str|Path|None=None, # a .keras model ...
                  run:str|Path|None=None, # ... or a k-fold run (ensemble of its fold models)
@@ -564,12 +600,15 @@ def predict_file(path:str|Path, # the ECG: CSV, .mat or WFDB
                  r_peaks:str|Path|None=None, # R peaks from this file instead of detecting them
                  output:str|Path|None=None, # write the per-beat CSV here
                  summary_path:str|Path|None=None, # write the summary JSON here
-                 output_fig:str|Path|None=None, # write the figure (PNG) here
+                 output_fig:str|Path|None=None, # write the figure (PNG, PDF, SVG or JPEG) here
                  chunk_s:float=600., # seconds classified at a time
                  progress:bool=True, # progress bar over chunks (on a terminal)
                 )->tuple['pd.DataFrame', dict]: # per-beat table and summary
-    "Classify every beat of an ECG file."
+    "Classify every beat of an ECG file; write all of the outputs asked for, or none of them."
     import pandas as pd
+    _check_options(output_fig, chunk_s, fs, scale)
+    check_outputs({'--output': output, '--summary': summary_path, '--output_fig': output_fig},
+                  {'ECG file': ecg_input_files(path), 'model': model, 'run folder': run, 'R-peak file': r_peaks})
     ecg = check_signal(load_signal(path, fs, column, scale, lead))  # bad input fails before anything loads
     given = read_r_peaks(r_peaks, ecg.fs) if r_peaks is not None else None
     predictor = load_predictor(model, run)
@@ -587,14 +626,14 @@ def predict_file(path:str|Path, # the ECG: CSV, .mat or WFDB
                'beats_dropped_at_edges': dropped,
                'r_peaks': f'from {Path(r_peaks).name}' if r_peaks is not None else 'detected (detect_r_peaks)',
                'model': predictor.description, 'inference': predictor.engine}
-    if output is not None:
-        with atomic_path(output) as tmp: table.to_csv(tmp, index=False)
-    if summary_path is not None:
-        with atomic_path(summary_path) as tmp: tmp.write_text(json.dumps(summary, indent=1))
-    if output_fig is not None:
-        import matplotlib.pyplot as plt
-        fig = plot_prediction(x, r, predicted, predictor.classes, f'{summary["file"]}: {summary["beats"]:,} beats, '
-                              f'{summary["mean_heart_rate_bpm"]} bpm on average; classes by {predictor.description}')
-        with atomic_path(output_fig) as tmp: fig.savefig(tmp, dpi=110)
-        plt.close(fig)
+    # every output goes to a temporary name first; they are renamed into place only once all are written
+    with contextlib.ExitStack() as outputs:
+        if output is not None: table.to_csv(outputs.enter_context(atomic_path(output)), index=False)
+        if summary_path is not None: outputs.enter_context(atomic_path(summary_path)).write_text(json.dumps(summary, indent=1))
+        if output_fig is not None:
+            import matplotlib.pyplot as plt
+            fig = plot_prediction(x, r, predicted, predictor.classes, f'{summary["file"]}: {summary["beats"]:,} beats, '
+                                  f'{summary["mean_heart_rate_bpm"]} bpm on average; classes by {predictor.description}')
+            try: fig.savefig(outputs.enter_context(atomic_path(output_fig)), dpi=110)
+            finally: plt.close(fig)
     return table, summary

@@ -325,6 +325,7 @@ def segment_beats(signal:np.ndarray, # (n,) one lead
 
 # %% ../nbs/01_segment.ipynb 31
 CACHE_VERSION = 1  # bump when the way beats are cut changes, so old caches are not read
+_CACHE_FILES = ('X.npy', 'y.npy', 'record.npy', 'r_sample.npy', 'meta.json')
 
 def default_cache_dir()->Path:
     "`$ECG_NB_CACHE`, or `~/.cache/ecg_nb`."
@@ -335,15 +336,32 @@ def _dataset_key(files:list[Path], params:dict)->tuple[str, dict]:
     blob = json.dumps({'version': CACHE_VERSION, 'params': params, 'files': checksums}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:24], checksums
 
-def _load_cached(folder:Path)->Dataset|None:
+def _consistent(arrays:dict, meta, params:dict)->bool:
+    "Whether a cache entry's arrays and meta agree with each other and with the parameters it is keyed by."
+    X, y, record, r_sample = (arrays[k] for k in ('X', 'y', 'record', 'r_sample'))
+    n, classes = len(X), list(params['classes'])
+    return (isinstance(meta, dict) and json.dumps(meta.get('params'), sort_keys=True) == json.dumps(params, sort_keys=True)
+            and meta.get('classes') == classes and meta.get('scheme') == params['scheme']
+            and isinstance(meta.get('dropped'), dict) and set(meta['dropped']) == set(params['records'])
+            and X.dtype == np.float32 and X.shape == (n, params['width'], 1)
+            and y.dtype == np.int64 and y.shape == (n,) and (not n or 0 <= y.min() and y.max() < len(classes))
+            and record.dtype.kind == 'U' and record.shape == (n,) and set(record.tolist()) <= set(params['records'])
+            and r_sample.dtype.kind == 'i' and r_sample.shape == (n,)
+            and meta.get('counts') == dict(zip(classes, np.bincount(y, minlength=len(classes)).tolist()))
+            and bool(np.isfinite(X).all()))
+
+def _load_cached(folder:Path, params:dict)->Dataset|None:
+    "The cached dataset, or None when the entry is missing, damaged or inconsistent in any way (then it is rebuilt)."
     try:
         meta = json.loads((folder/'meta.json').read_text())
         arrays = {k: np.load(folder/f'{k}.npy', allow_pickle=False) for k in ('X', 'y', 'record', 'r_sample')}
-    except (OSError, ValueError): return None  # missing or damaged entry: rebuild
+        if not _consistent(arrays, meta, params): return None
+    except (OSError, ValueError, TypeError, AttributeError): return None
     return Dataset(**arrays, classes=tuple(meta['classes']), scheme=meta['scheme'], dropped=meta['dropped'])
 
 def _save_cached(folder:Path, ds:Dataset, meta:dict):
-    with atomic_path(folder) as tmp:
+    # an entry from before the .ecg_nb marker holds only the cache's own files: it may be replaced too
+    with atomic_path(folder, replaceable=lambda p: {q.name for q in p.iterdir()} <= set(_CACHE_FILES)) as tmp:
         tmp.mkdir()
         for k in ('X', 'y', 'record', 'r_sample'): np.save(tmp/f'{k}.npy', getattr(ds, k), allow_pickle=False)
         (tmp/'meta.json').write_text(json.dumps({**meta, 'classes': ds.classes, 'scheme': ds.scheme,
@@ -371,7 +389,7 @@ def build_dataset(data_dir:str|Path|None=None, # database folder (see `resolve_d
     files = [f for name in names for f in record_files(name, data_dir)]
     key, checksums = _dataset_key(files, params)
     folder = Path(cache_dir or default_cache_dir())/f'dataset-{key}'
-    if use_cache and (cached := _load_cached(folder)) is not None: return cached
+    if use_cache and (cached := _load_cached(folder, params)) is not None: return cached
 
     def beats_of(name):
         rec = read_record(name, data_dir, lead=lead, fallback=fallback)
@@ -400,7 +418,7 @@ def build_dataset(data_dir:str|Path|None=None, # database folder (see `resolve_d
     if use_cache: _save_cached(folder, ds, {'params': params, 'files': checksums, 'data_dir': str(data_dir)})
     return ds
 
-# %% ../nbs/01_segment.ipynb 42
+# %% ../nbs/01_segment.ipynb 43
 def plot_class_examples(ds:Dataset, # beats to draw from
                         per_class:int=3, # examples drawn per class (one row each)
                         fs:float=360., # sampling frequency, Hz

@@ -24,6 +24,8 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from ecg_nb.data import MARKER, EcgDataError, atomic_path, check_outputs, replaceable_folder
+
 ANSI = re.compile(r'\x1b\[[0-9;]*[A-Za-z]')
 DIRECTIVE = re.compile(r'^#\|\s*([\w-]+)\s*:\s*(.*?)\s*$')
 FENCE = '```'
@@ -192,8 +194,8 @@ def build_quarto(root, out):
         if readme.read_bytes() != kept: readme.write_bytes(kept)
     built = cfg.doc_path.resolve()
     if built != out:
-        shutil.rmtree(out, ignore_errors=True)
-        shutil.move(built, out)
+        with atomic_path(out) as tmp: shutil.move(built, tmp)
+    else: (out/MARKER).write_text('made by ecg_nb: ecg_nb may replace this folder\n')
     copy_results(root, out)
     print(f'docs: {out} (Quarto)')
 
@@ -229,18 +231,12 @@ def build(root, out):
     copy_results(root, site_src)
     config = build_dir/'mkdocs.yml'
     config.write_text(yaml.safe_dump(mkdocs_config(cfg, nav, site_src), sort_keys=False, allow_unicode=True))
-    partial = out.with_name(out.name + '.partial')
-    shutil.rmtree(partial, ignore_errors=True)
-    mkdocs = [sys.executable, '-m', 'mkdocs', 'build', '--strict', '--quiet', '-f', str(config), '-d', str(partial)]
     # Material's end-of-life banner: the contributing page records the date and the way on (Zensical)
     quiet = {**os.environ, 'NO_MKDOCS_2_WARNING': '1'}
-    if subprocess.run(mkdocs, env=quiet).returncode: raise SystemExit('docs: mkdocs build failed (see the lines above)')
-    # swap the finished site into place, so that a failed build never leaves half a site behind
-    old = out.with_name(out.name + '.old')
-    shutil.rmtree(old, ignore_errors=True)
-    if out.exists(): out.rename(old)
-    partial.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
+    # built under a temporary name and swapped in, so that a failed build never leaves half a site behind
+    with atomic_path(out) as partial:
+        mkdocs = [sys.executable, '-m', 'mkdocs', 'build', '--strict', '--quiet', '-f', str(config), '-d', str(partial)]
+        if subprocess.run(mkdocs, env=quiet).returncode: raise SystemExit('docs: mkdocs build failed (see the lines above)')
     print(f'docs: {len(nav)} pages in {out}')
 
 
@@ -259,5 +255,15 @@ if __name__ == '__main__':
                         help='auto: Quarto (nbdev_docs) where quarto is on the PATH, else MkDocs')
     args = parser.parse_args()
     root = Path(__file__).resolve().parent.parent
+    out = (root/args.out).resolve()
     quarto = args.renderer == 'quarto' or (args.renderer == 'auto' and shutil.which('quarto'))
-    (build_quarto if quarto else build)(root, (root/args.out).resolve())
+    try:
+        # before any work: the site folder must not hold the sources, nor be a folder of someone else's
+        check_outputs({'--out': out}, {'notebook folder': root/'nbs', 'package': root/'ecg_nb', 'results folder': root/'results',
+                                       'tools folder': root/'tools', 'tests folder': root/'tests'}, folders=('--out',))
+        for site in {out, root/'_docs'} if quarto else {out}:  # Quarto empties the doc_path itself
+            if site.exists() and not (site.is_dir() and replaceable_folder(site)):
+                raise EcgDataError(f'--out {site}: not a site folder this build made (no {MARKER} marker) and not empty; '
+                                   'the docs build replaces its folder, so move it away or choose another --out')
+        (build_quarto if quarto else build)(root, out)
+    except EcgDataError as e: raise SystemExit(f'docs: {e}')
