@@ -19,10 +19,10 @@ import wfdb
 
 # %% auto 0
 __all__ = ['MARKER', 'PACKAGE_DIR', 'EXCERPT_DIR', 'DEFAULT_DATA_DIR', 'BEAT_SYMBOLS', 'SCHEMES', 'MITDB_CHECKSUMS', 'EXCERPT',
-           'EXCERPT_MINUTES', 'EcgDataError', 'replaceable_folder', 'atomic_path', 'check_outputs', 'resolve_data_dir',
-           'list_records', 'check_record_files', 'record_files', 'Record', 'read_record', 'ClassScheme', 'get_scheme',
-           'file_sha256', 'read_checksums', 'verify_database', 'download_mitdb', 'write_excerpt', 'Dataset',
-           'synthetic_dataset']
+           'EXCERPT_MINUTES', 'EcgDataError', 'replaceable_folder', 'atomic_path', 'check_outputs', 'check_archive',
+           'resolve_data_dir', 'list_records', 'check_record_files', 'record_files', 'Record', 'read_record',
+           'ClassScheme', 'get_scheme', 'file_sha256', 'read_checksums', 'verify_database', 'download_mitdb',
+           'write_excerpt', 'Dataset', 'synthetic_dataset']
 
 # %% ../nbs/00_data.ipynb 6
 class EcgDataError(ValueError):
@@ -106,6 +106,20 @@ def check_outputs(outputs:dict, # {option name, e.g. '--output': path or None} w
                 raise EcgDataError(f'{name} {out} and {other} {path}: the same path; give each output its own')
 
 # %% ../nbs/00_data.ipynb 15
+def check_archive(path:str|Path, # a zip archive, e.g. a .keras model
+                  limit:int=256 << 20, # the most bytes its members may unpack to (ecg_nb's models are kilobytes)
+                 ):
+    "Refuse a zip archive that is not one, or that would unpack to more than `limit` bytes, from its directory alone."
+    import zipfile
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as z: size = sum(info.file_size for info in z.infolist())
+    except (OSError, zipfile.BadZipFile, ValueError) as e:
+        raise EcgDataError(f'{path}: not a readable model file (not a zip archive: {e})') from None
+    if size > limit:
+        raise EcgDataError(f'{path}: would unpack to {size:,} bytes, more than the {limit:,} a model file may; not opened')
+
+# %% ../nbs/00_data.ipynb 18
 PACKAGE_DIR = Path(importlib.util.find_spec('ecg_nb').origin).parent
 EXCERPT_DIR = PACKAGE_DIR/'excerpt'  # the embedded MIT-BIH excerpt (WFDB files)
 DEFAULT_DATA_DIR = Path('data/mitdb')
@@ -123,7 +137,7 @@ def resolve_data_dir(data_dir:str|Path|None=None, # a folder, 'excerpt', or None
     if str(data_dir) == 'excerpt': return EXCERPT_DIR
     return Path(data_dir).expanduser()
 
-# %% ../nbs/00_data.ipynb 18
+# %% ../nbs/00_data.ipynb 21
 _BYTES_PER_SAMPLE = {'212': 1.5, '16': 2, '80': 1, '61': 2, '160': 2, '310': 4/3, '311': 4/3, '24': 3, '32': 4}
 
 def list_records(data_dir:str|Path, # database folder
@@ -166,7 +180,7 @@ def check_record_files(name:str, # record name, e.g. '100'
     if not atr.is_file(): raise EcgDataError(f'{atr}: reference annotations of record {name} are missing')
     return header
 
-# %% ../nbs/00_data.ipynb 19
+# %% ../nbs/00_data.ipynb 22
 def record_files(name:str, # record name, e.g. '100'
                  data_dir:str|Path, # database folder
                  annotator:str='atr', # reference annotation file extension
@@ -176,7 +190,7 @@ def record_files(name:str, # record name, e.g. '100'
     header = check_record_files(name, data_dir, annotator)
     return [data_dir/f'{name}.hea', *sorted({data_dir/f for f in header.file_name}), data_dir/f'{name}.{annotator}']
 
-# %% ../nbs/00_data.ipynb 23
+# %% ../nbs/00_data.ipynb 26
 @dataclass
 class Record:
     "One lead of a WFDB record with its reference annotations."
@@ -196,7 +210,7 @@ class Record:
         return (f'Record({self.name!r}, lead={self.lead!r}{note}, fs={self.fs:g} Hz, '
                 f'{len(self.signal):,} samples = {self.duration/60:.1f} min, {len(self.ann_sample):,} annotations)')
 
-# %% ../nbs/00_data.ipynb 24
+# %% ../nbs/00_data.ipynb 27
 def read_record(name:str, # record name, e.g. '100'
                 data_dir:str|Path|None=None, # database folder (see `resolve_data_dir`)
                 lead:str='MLII', # lead to read, by signal name
@@ -231,7 +245,7 @@ def read_record(name:str, # record name, e.g. '100'
     return Record(name=name, signal=signal, fs=float(header.fs), lead=header.sig_name[channel],
                   lead_fallback=lead_fallback, ann_sample=ann_sample, ann_symbol=np.asarray(ann.symbol, dtype='<U1'))
 
-# %% ../nbs/00_data.ipynb 31
+# %% ../nbs/00_data.ipynb 34
 BEAT_SYMBOLS = tuple('NLRBAaJSVrFejnE/fQ?')  # every WFDB beat annotation symbol
 
 @dataclass(frozen=True)
@@ -269,7 +283,7 @@ def get_scheme(scheme:str|ClassScheme, # 'seed', 'aami', or a `ClassScheme`
     if scheme not in SCHEMES: raise EcgDataError(f'unknown class scheme {scheme!r}; choose one of {", ".join(SCHEMES)}')
     return SCHEMES[scheme]
 
-# %% ../nbs/00_data.ipynb 36
+# %% ../nbs/00_data.ipynb 39
 MITDB_CHECKSUMS = PACKAGE_DIR/'mitdb_sha256sums.txt'
 
 def file_sha256(path:str|Path)->str:
@@ -300,7 +314,7 @@ def verify_database(data_dir:str|Path, # database folder
         elif file_sha256(path) != digest: problems.append(f'{path}: SHA-256 does not match PhysioNet\'s')
     return problems
 
-# %% ../nbs/00_data.ipynb 39
+# %% ../nbs/00_data.ipynb 42
 def _fetch_from_physionet(folder:Path):
     "Download mitdb's records and reference annotations from PhysioNet into `folder`."
     wfdb.dl_database('mitdb', dl_dir=str(folder), annotators=['atr'], overwrite=True)
@@ -352,7 +366,7 @@ def download_mitdb(data_dir:str|Path|None=None, # target folder (default: `$ECG_
           f'kept {kept} other files and folders)')
     return target
 
-# %% ../nbs/00_data.ipynb 45
+# %% ../nbs/00_data.ipynb 48
 EXCERPT = {'100': 0, '119': 0, '209': 5, '214': 0, '232': 0}  # record -> first minute of its 5-minute excerpt
 EXCERPT_MINUTES = 5
 
@@ -403,7 +417,7 @@ def write_excerpt(source_dir:str|Path, # full database folder
         (tmp/'SHA256SUMS').write_text(''.join(f'{file_sha256(tmp/f)}  {f}\n' for f in files))
     return Path(out_dir)
 
-# %% ../nbs/00_data.ipynb 48
+# %% ../nbs/00_data.ipynb 51
 @dataclass
 class Dataset:
     "Labelled beat windows and their provenance."
@@ -430,7 +444,7 @@ class Dataset:
         return (f'Dataset({len(self):,} beats x {self.X.shape[1]} samples, scheme={self.scheme!r}, '
                 f'{len(np.unique(self.record))} records, counts={self.counts()})')
 
-# %% ../nbs/00_data.ipynb 50
+# %% ../nbs/00_data.ipynb 53
 # wave: (offset from R in s, width in s, amplitude in mV); one list per class morphology
 _WAVES = {
     'N': [(-0.20, 0.025, 0.15), (-0.03, 0.008, -0.10), (0.0, 0.010, 1.20), (0.03, 0.009, -0.25), (0.28, 0.045, 0.30)],

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from .data import EcgDataError, atomic_path
-from .kfold import (PROTOCOLS, confusion_figure, fold_complete, fold_dir, fold_indices, load_or_make_folds,
-                          load_run_data)
+from .kfold import (PROTOCOLS, check_run_data, confusion_figure, fold_complete, fold_dir, fold_indices,
+                          load_or_make_folds, load_run_data, read_manifest)
 
 # %% auto 0
 __all__ = ['METRICS', 'OH_2018', 'INTER_PATIENT_NOTE', 'INTRA_PATIENT_NOTE', 'EVAL_NOTEBOOK', 'classification_metrics',
@@ -51,9 +51,7 @@ def classification_metrics(y_true:np.ndarray, # (n,) true class indices
 # %% ../nbs/04_eval.ipynb 12
 def load_manifest(run_dir:str|Path)->dict:
     "The run's manifest (parameters, versions, checksums, timings)."
-    path = Path(run_dir)/'manifest.json'
-    if not path.is_file(): raise EcgDataError(f'{path}: not a k-fold run folder (no manifest.json); run `ecg_nb kfold` first')
-    return json.loads(path.read_text())
+    return read_manifest(run_dir)
 
 def run_predictions(run_dir:str|Path, # a k-fold run folder
                     source:str='predictions.csv', # file name in each fold folder
@@ -129,7 +127,9 @@ def evaluate_run(run_dir:str|Path, # a k-fold run folder
     from ecg_nb.model import load_model
     from ecg_nb.kfold import predictions_table
     run_dir = Path(run_dir)
-    params = load_manifest(run_dir)['parameters']
+    manifest = load_manifest(run_dir)
+    params = manifest['parameters']
+    check_run_data(manifest, data_dir, where=run_dir/'manifest.json')  # the models are judged on the data they were made with
     ds = load_run_data(data_dir if data_dir is not None else params['data_dir'], params['records'], params['scheme'],
                        params['synthetic'], params['synthetic_n'], params['seed'])
     test_fold = load_or_make_folds(run_dir, ds, params['k'], params['split'], params['seed'])

@@ -27,7 +27,7 @@ from .segment import build_dataset
 __all__ = ['SPLITS', 'PROTOCOLS', 'SAME_SUBJECT', 'DS1', 'DS2', 'KFOLD_NOTEBOOK', 'subjects', 'make_folds', 'fold_indices',
            'load_or_make_folds', 'confusion', 'fold_metrics', 'confusion_figure', 'predictions_table', 'train_fold',
            'kfold_template', 'strip_backend_logs', 'execute_report', 'fold_dir', 'fold_complete', 'load_run_data',
-           'run_kfold']
+           'read_manifest', 'check_run_data', 'run_kfold']
 
 # %% ../nbs/03_kfold.ipynb 6
 SPLITS = ('stratified', 'record', 'ds1ds2')
@@ -66,6 +66,8 @@ def make_folds(y:np.ndarray, # (n,) class labels
     if split not in SPLITS: raise EcgDataError(f'unknown split {split!r}; choose one of {", ".join(SPLITS)}')
     if k < 2: raise EcgDataError(f'k-fold needs k >= 2, got {k}')
     if split == 'stratified':
+        if k > np.bincount(y).max():  # every fold needs test beats
+            raise EcgDataError(f'--k {k}: more folds than beats of the largest class ({np.bincount(y).max():,}); choose a smaller k')
         splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(y, y)
     else:
         groups = subjects(records)
@@ -91,15 +93,20 @@ def load_or_make_folds(run_dir:str|Path, # the run's folder
     "The run's saved folds, made and saved (atomically) on first use."
     path = Path(run_dir)/'folds.npz'
     settings = json.dumps({'k': k if split != 'ds1ds2' else 1, 'split': split, 'seed': seed}, sort_keys=True)
-    if path.is_file():
-        with np.load(path, allow_pickle=False) as saved:
-            if str(saved['settings']) != settings:
-                raise EcgDataError(f'{path}: this run was made with folds {saved["settings"]}, not {settings}; '
-                                   'use a new run folder')
-            if not (np.array_equal(saved['record'], ds.record) and np.array_equal(saved['r_sample'], ds.r_sample)):
-                raise EcgDataError(f'{path}: the saved folds belong to other beats than the data now given; '
-                                   'use the same data (data_dir, records, scheme) or a new run folder')
-            return saved['test_fold']
+    if path.exists():
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                saved = {key: saved[key] for key in ('settings', 'record', 'r_sample', 'test_fold')}
+        except Exception as e:  # not a zip, a missing array, an object array (which would need pickle): all damage
+            raise EcgDataError(f'{path}: not a readable folds file ({type(e).__name__}); restore it or use a new run folder') from None
+        if str(saved['settings']) != settings:
+            raise EcgDataError(f'{path}: this run was made with folds {saved["settings"]}, not {settings}; '
+                               'use a new run folder')
+        if not (np.array_equal(saved['record'], ds.record) and np.array_equal(saved['r_sample'], ds.r_sample)
+                and saved['test_fold'].shape == ds.y.shape and saved['test_fold'].dtype.kind == 'i'):
+            raise EcgDataError(f'{path}: the saved folds belong to other beats than the data now given; '
+                               'use the same data (data_dir, records, scheme) or a new run folder')
+        return saved['test_fold']
     test_fold = make_folds(ds.y, ds.record, k, split, seed)
     with atomic_path(path) as tmp:
         with open(tmp, 'wb') as f:
@@ -309,7 +316,51 @@ def _data_checksums(params:dict)->dict:
     names = params['records'] or list_records(data_dir)
     return {p.name: file_sha256(p) for name in names for p in record_files(name, data_dir)}
 
+def read_manifest(run_dir:str|Path)->dict:
+    "A run's `manifest.json`, checked to be one (parameters, checksums, folds); one clear line when it is not."
+    path = Path(run_dir)/'manifest.json'
+    if not path.is_file(): raise EcgDataError(f'{path}: not a k-fold run folder (no manifest.json); run `ecg_nb kfold` first')
+    try: manifest = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise EcgDataError(f'{path}: not a readable run manifest ({type(e).__name__}); restore it or use a new run folder') from None
+    params = manifest.get('parameters') if isinstance(manifest, dict) else None
+    if not (isinstance(params, dict) and {'k', 'split', 'scheme', 'seed', 'synthetic'} <= set(params)
+            and isinstance(manifest.get('data_checksums'), dict) and isinstance(manifest.get('folds'), dict)):
+        raise EcgDataError(f'{path}: incomplete run manifest (parameters, data_checksums or folds missing); '
+                           'restore it or use a new run folder')
+    return manifest
+
+def check_run_data(manifest:dict, # the run's manifest
+                   data_dir:str|Path|None=None, # the data to use now, if not where the run found it
+                   where:str|Path='manifest.json', # named in the message
+                  ):
+    "Refuse data whose files differ from the checksums the run's manifest recorded when it started."
+    params = manifest['parameters']
+    now = _data_checksums({**params, 'data_dir': data_dir if data_dir is not None else params['data_dir']})
+    then = manifest['data_checksums']
+    if changed := sorted(name for name in set(now) | set(then) if now.get(name) != then.get(name)):
+        raise EcgDataError(f'{where}: the data differ from those this run was made with ({len(changed)} file(s), first: '
+                           f'{changed[0]}); use the same data, or a new run folder for these')
+
 # %% ../nbs/03_kfold.ipynb 22
+def _check_run_options(k, split, jobs, threads, synthetic_n, epochs, batch_size, lr, early_stopping, class_weight,
+                       validation_fraction, scheme):
+    "Refuse settings that cannot work, naming the option, before anything is read or written."
+    import math
+    rules = [('--k', k, k >= 2 or split == 'ds1ds2', 'a whole number of folds, at least 2'),
+             ('--split', split, split in SPLITS, f'one of {", ".join(SPLITS)}'),
+             ('--jobs', jobs, jobs >= 1, 'at least 1'), ('--threads', threads, threads >= 0, '0 (the default) or more'),
+             ('--synthetic_n', synthetic_n, synthetic_n >= 20, 'at least 20 beats'),
+             ('--epochs', epochs, epochs >= 1, 'at least 1'), ('--batch_size', batch_size, batch_size >= 1, 'at least 1'),
+             ('--lr', lr, math.isfinite(lr) and 0 < lr < 1, 'a learning rate above 0 and below 1'),
+             ('--early_stopping', early_stopping, early_stopping >= 0, '0 (off) or a number of epochs'),
+             ('--class_weight', class_weight, class_weight in (None, 'balanced'), "'balanced' or not given"),
+             ('--validation_fraction', validation_fraction, math.isfinite(validation_fraction) and 0 < validation_fraction < 0.5,
+              'a share above 0 and below 0.5'),
+             ('--scheme', scheme, scheme in ('seed', 'aami'), "'seed' or 'aami'")]
+    for option, value, ok, rule in rules:
+        if not ok: raise EcgDataError(f'{option} {value}: must be {rule}')
+
 def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
               k:int=10, # number of folds
               split:str='stratified', # 'stratified', 'record' or 'ds1ds2'
@@ -327,22 +378,26 @@ def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
              )->list[dict]: # the metrics of every complete fold, in fold order
     "Run (or resume) a k-fold cross-validation: one papermill-executed report per fold."
     run_dir = Path(run_dir)
+    _check_run_options(k=k, split=split, jobs=jobs, threads=threads, synthetic_n=synthetic_n, epochs=epochs,
+                       batch_size=batch_size, lr=lr, early_stopping=early_stopping, class_weight=class_weight,
+                       validation_fraction=validation_fraction, scheme=scheme)
     if not synthetic:  # nothing the run writes may be, or hold, the database it reads
         database = resolve_data_dir(data_dir, verbose=False)
         for option, folder in (('--run', run_dir), ('--models_dir', models_dir), ('--logdir', logdir)):
             check_outputs({option: folder}, {'database folder': database}, folders=(option,))
-    run_dir.mkdir(parents=True, exist_ok=True)
+    if run_dir.exists() and not run_dir.is_dir(): raise EcgDataError(f'--run {run_dir}: is a file, not a run folder')
     params = dict(data_dir=data_dir, records=records, scheme=scheme, synthetic=synthetic, synthetic_n=synthetic_n,
                   k=k if split != 'ds1ds2' else 1, split=split, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
                   early_stopping=early_stopping, class_weight=class_weight, validation_fraction=validation_fraction)
     manifest_path = run_dir/'manifest.json'
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else None
+    manifest = read_manifest(run_dir) if manifest_path.exists() else None
     if manifest and manifest['parameters'] != params:
         changed = {key: (manifest['parameters'].get(key), value) for key, value in params.items()
                    if manifest['parameters'].get(key) != value}
         raise EcgDataError(f'{manifest_path}: this run was started with other parameters '
                            f'({", ".join(f"{key}: {a!r} then, {b!r} now" for key, (a, b) in changed.items())}); '
                            'rerun with the same ones to resume, or use a new run folder')
+    if manifest: check_run_data(manifest, where=manifest_path)  # a resumed run trains on the very same data
     ds = load_run_data(data_dir, records, scheme, synthetic, synthetic_n, seed)
     test_fold = load_or_make_folds(run_dir, ds, params['k'], split, seed)
     if manifest is None:

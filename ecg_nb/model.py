@@ -16,7 +16,7 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's C++ start-up 
 import keras
 from keras import layers
 
-from .data import EcgDataError, atomic_path
+from .data import EcgDataError, atomic_path, check_archive
 
 # %% auto 0
 __all__ = ['build_model', 'layer_table', 'class_weights', 'train', 'load_model']
@@ -143,5 +143,6 @@ def load_model(path:str|Path, # a `.keras` file written by `train`
     "Load a saved model in Keras' safe mode; a missing or unreadable file raises `EcgDataError`."
     path = Path(path)
     if not path.is_file(): raise EcgDataError(f'{path}: no such model file')
+    check_archive(path)  # a zip bomb is refused from the archive's directory, before anything unpacks
     try: return keras.saving.load_model(path, safe_mode=True)
     except Exception as e: raise EcgDataError(f'{path}: not a readable Keras model ({type(e).__name__}: {e})') from None

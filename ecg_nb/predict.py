@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from scipy import signal as sps
 
-from .data import EcgDataError, SCHEMES, atomic_path, check_outputs
+from .data import EcgDataError, SCHEMES, atomic_path, check_archive, check_outputs
 from .segment import detect_r_peaks, segment_beats
 
 # %% auto 0
@@ -411,6 +411,7 @@ def load_seed_numpy(path:str|Path, # a .keras file
                    )->SeedNumpyModel:
     "The seed model of a `.keras` file for the numpy forward pass, reading only JSON and arrays; `NotSeedModel` if it is anything else."
     path = Path(path)
+    check_archive(path)  # before anything is unpacked
     try:
         with zipfile.ZipFile(path) as z:
             names = _check_seed_config(json.loads(z.read('config.json')))
@@ -456,6 +457,22 @@ def _load_model(path:Path, engine:str):
     from ecg_nb.model import load_model  # imports TensorFlow: only for models that are not the seed
     return load_model(path)
 
+def _check_model_fits(m, path:Path, classes:tuple):
+    "Refuse a model whose outputs are not one per class, or whose input is not a 1000-sample single-lead window."
+    if isinstance(m, SeedNumpyModel): window, n_out = (None, 1000, 1), len(m.dense[-1][1])
+    else:
+        window, n_out = m.input_shape, m.output_shape
+        if not (isinstance(window, tuple) and isinstance(n_out, tuple) and len(n_out) == 2):
+            raise EcgDataError(f'{path}: a model with input {window} and output {n_out}; ecg_nb needs one input of '
+                               'beat windows and one probability per class')
+        n_out = n_out[-1]
+    if tuple(window) != (None, 1000, 1):
+        raise EcgDataError(f'{path}: expects input of shape {tuple(window)[1:]}, not the 1000-sample single-lead beat '
+                           'windows (1000, 1) that ecg_nb cuts')
+    if n_out != len(classes):
+        raise EcgDataError(f'{path}: gives {n_out} class probabilities, but its class scheme has {len(classes)} classes '
+                           f'({", ".join(classes)}); this model was not trained with that scheme')
+
 def load_predictor(model:str|Path|None=None, # a .keras file
                    run:str|Path|None=None, # or a k-fold run folder: all its fold models
                    scheme:str='seed', # class scheme of a lone model file
@@ -466,6 +483,7 @@ def load_predictor(model:str|Path|None=None, # a .keras file
     if (model is None) == (run is None): raise EcgDataError('pass either a model (--model FILE.keras) or a run (--run DIR)')
     if model is not None:
         loaded = _load_model(Path(model), engine)
+        _check_model_fits(loaded, Path(model), SCHEMES[scheme].classes)
         return Predictor([loaded], SCHEMES[scheme].classes, f'model {Path(model).name}')
     from ecg_nb.evaluate import load_manifest
     from ecg_nb.kfold import fold_complete, fold_dir
@@ -474,6 +492,7 @@ def load_predictor(model:str|Path|None=None, # a .keras file
     folds = [f for f in range(params['k']) if fold_complete(run, f)]
     if not folds: raise EcgDataError(f'{run}: no complete fold, so no model to predict with')
     models = [_load_model(fold_dir(run, f)/'model.keras', engine) for f in folds]
+    for f, m in zip(folds, models): _check_model_fits(m, fold_dir(run, f)/'model.keras', SCHEMES[params['scheme']].classes)
     kind = 'ensemble of %d fold models' % len(models) if len(models) > 1 else 'the one fold model'
     return Predictor(models, SCHEMES[params['scheme']].classes,
                      f'{kind} of run {run.name} ({params["split"]} split; mean probability)')
@@ -508,6 +527,7 @@ def classify_signal(x:np.ndarray, # (n,) float32 signal at 360 Hz, mV
 # %% ../nbs/05_predict.ipynb 27
 def read_r_peaks(path:str|Path, # CSV of sample numbers, or a WFDB annotation file (record.atr)
                  fs:float, # the ECG file's sampling frequency
+                 n_samples:int|None=None, # the ECG's length in samples at `fs`: every R peak must lie inside it
                 )->np.ndarray: # (m,) R-peak samples at the model's 360 Hz
     "R-peak sample numbers from a file, converted to the model's sampling frequency."
     import pandas as pd
@@ -516,17 +536,25 @@ def read_r_peaks(path:str|Path, # CSV of sample numbers, or a WFDB annotation fi
     if not path.is_file(): raise EcgDataError(f'{path}: no such R-peak file')
     if path.suffix.lower() in ('.csv', '.txt'):
         try:
-            table = pd.read_csv(path, header=None, comment='#')
-            values = pd.to_numeric(table.iloc[:, 0], errors='coerce')
-            if np.isnan(values.iloc[0]): values = values.iloc[1:]  # a header line
-            if values.isna().any() or not len(values): raise ValueError('non-numeric values')
+            table = pd.read_csv(path, header=None, comment='#', dtype=str, keep_default_na=False)
+            cells = table.iloc[:, 0].str.strip()
+            values = pd.to_numeric(cells, errors='coerce')
+            if len(cells) and np.isnan(values.iloc[0]) and cells.iloc[0].lower() not in ('nan', 'inf', '-inf', ''):
+                values = values.iloc[1:]  # a header line (a name, not a number)
+            if not len(values): raise ValueError('no values')
         except Exception as e: raise EcgDataError(f'{path}: not a column of R-peak sample numbers ({e})') from None
         samples = values.to_numpy(np.float64)
+        if bad := np.flatnonzero(~np.isfinite(samples) | (samples < 0) | (samples != np.round(samples))).tolist():
+            line = bad[0] + 1 + (len(cells) - len(values))
+            raise EcgDataError(f'{path}: line {line}: {cells.iloc[line - 1]!r} is not a sample number (a whole number, 0 or more)')
     else:
         import wfdb
         try: ann = wfdb.rdann(str(path.with_suffix('')), path.suffix.lstrip('.'))
         except Exception as e: raise EcgDataError(f'{path}: not a readable WFDB annotation file ({type(e).__name__}: {e})') from None
         samples = np.asarray(ann.sample)[np.isin(ann.symbol, BEAT_SYMBOLS)].astype(np.float64)
+    if n_samples is not None and len(samples) and samples.max() >= n_samples:
+        raise EcgDataError(f'{path}: R peak at sample {int(samples.max()):,} lies beyond the end of the ECG '
+                           f'({n_samples:,} samples); is it the R-peak file of this recording?')
     return np.unique(np.round(samples * MODEL_FS / fs).astype(np.int64))
 
 # %% ../nbs/05_predict.ipynb 29
@@ -610,7 +638,7 @@ def predict_file(path:str|Path, # the ECG: CSV, .mat or WFDB
     check_outputs({'--output': output, '--summary': summary_path, '--output_fig': output_fig},
                   {'ECG file': ecg_input_files(path), 'model': model, 'run folder': run, 'R-peak file': r_peaks})
     ecg = check_signal(load_signal(path, fs, column, scale, lead))  # bad input fails before anything loads
-    given = read_r_peaks(r_peaks, ecg.fs) if r_peaks is not None else None
+    given = read_r_peaks(r_peaks, ecg.fs, len(ecg.samples)) if r_peaks is not None else None
     predictor = load_predictor(model, run)
     x = resample_to_model(ecg)
     r, probabilities, dropped = classify_signal(x, predictor, given, chunk_s, progress)
