@@ -45,7 +45,7 @@ check: install
 publish: install
 	@test -n "$(RUN)" || { echo "usage: make publish RUN=runs/<run>"; exit 1; }
 	$(BIN)/python -c "import shutil, sys; shutil.copytree(sys.argv[1], sys.argv[2], dirs_exist_ok=True, \
-		ignore=shutil.ignore_patterns('logs', '*.partial', '.*.tmp'))" $(RUN) results/$(notdir $(RUN))
+		ignore=shutil.ignore_patterns('logs', '*.partial', '.*.tmp', '.lock'))" $(RUN) results/$(notdir $(RUN))
 	@echo "copied $(RUN) to results/$(notdir $(RUN))"
 
 bench: install

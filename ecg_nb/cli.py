@@ -11,8 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from .data import (EcgDataError, atomic_path, check_outputs, download_mitdb, list_records,
-                         resolve_data_dir, verify_database)
+from .data import (EXCERPT_DIR, EcgDataError, atomic_path, check_outputs, download_mitdb, list_records,
+                         read_checksums, resolve_data_dir, verify_database)
 from .segment import build_dataset, evaluate_detector, plot_class_examples
 from .kfold import PROTOCOLS, SPLITS, run_kfold
 from .evaluate import evaluate_run, report_table, write_report
@@ -38,9 +38,13 @@ def _download(args):
 def _verify(args):
     data_dir = resolve_data_dir(args.data_dir)
     names = list_records(data_dir)
-    if problems := verify_database(data_dir):
-        raise EcgDataError(f'{data_dir}: {len(problems)} of the database files fail verification; first: {problems[0]}')
-    print(f'{data_dir}: {len(names)} records, every file matches PhysioNet\'s SHA-256')
+    # the embedded excerpt is checked against its own list; any other folder against PhysioNet's for mitdb 1.0.0
+    excerpt = data_dir.resolve() == EXCERPT_DIR.resolve()
+    checksums, source = (read_checksums(EXCERPT_DIR/'SHA256SUMS'), "the excerpt's SHA256SUMS") if excerpt else (None, "PhysioNet's SHA-256 list")
+    if problems := verify_database(data_dir, checksums):
+        raise EcgDataError(f'{data_dir}: {len(problems)} of the database files fail verification against {source}; '
+                           f'first: {problems[0]}')
+    print(f'{data_dir}: {len(names)} records, every file matches {source}')
 
 def _database_files(args)->list[Path]:
     "Every file of the database folder (records, RECORDS, checksums), for the check that no output writes over one."
@@ -185,7 +189,7 @@ def make_parser()->argparse.ArgumentParser:
     p.add_argument('--fs', type=float, help='sampling frequency in Hz, where the file does not give it')
     p.add_argument('--column', help='CSV column (name or number) or .mat array name')
     p.add_argument('--scale', type=float, help='multiply the samples by this to get mV (e.g. 0.005 for 200 units/mV)')
-    p.add_argument('--lead', default='MLII', help='WFDB lead (default: MLII, else the first)')
+    p.add_argument('--lead', help='WFDB lead (default: MLII where the record has it, else its first)')
     peaks = p.add_mutually_exclusive_group()
     peaks.add_argument('--detect_r', action='store_true', help='detect the R peaks (the default)')
     peaks.add_argument('--r_peaks', help='R peaks from a CSV of sample numbers or a WFDB annotation file')

@@ -20,9 +20,9 @@ import wfdb
 # %% auto 0
 __all__ = ['MARKER', 'PACKAGE_DIR', 'EXCERPT_DIR', 'DEFAULT_DATA_DIR', 'BEAT_SYMBOLS', 'SCHEMES', 'MITDB_CHECKSUMS', 'EXCERPT',
            'EXCERPT_MINUTES', 'EcgDataError', 'replaceable_folder', 'atomic_path', 'check_outputs', 'check_archive',
-           'resolve_data_dir', 'list_records', 'check_record_files', 'record_files', 'Record', 'read_record',
-           'ClassScheme', 'get_scheme', 'file_sha256', 'read_checksums', 'verify_database', 'download_mitdb',
-           'write_excerpt', 'Dataset', 'synthetic_dataset']
+           'resolve_data_dir', 'list_records', 'check_signal_files', 'check_record_files', 'record_files', 'Record',
+           'read_record', 'ClassScheme', 'get_scheme', 'file_sha256', 'read_checksums', 'verify_database',
+           'download_mitdb', 'write_excerpt', 'Dataset', 'synthetic_dataset']
 
 # %% ../nbs/00_data.ipynb 6
 class EcgDataError(ValueError):
@@ -115,7 +115,7 @@ def check_archive(path:str|Path, # a zip archive, e.g. a .keras model
     try:
         with zipfile.ZipFile(path) as z: size = sum(info.file_size for info in z.infolist())
     except (OSError, zipfile.BadZipFile, ValueError) as e:
-        raise EcgDataError(f'{path}: not a readable model file (not a zip archive: {e})') from None
+        raise EcgDataError(f'{path}: not a readable Keras model file (not a zip archive: {e})') from None
     if size > limit:
         raise EcgDataError(f'{path}: would unpack to {size:,} bytes, more than the {limit:,} a model file may; not opened')
 
@@ -153,6 +153,26 @@ def list_records(data_dir:str|Path, # database folder
     if not names: raise EcgDataError(f'{data_dir}: no WFDB records (no RECORDS file and no .hea files)')
     return names
 
+def check_signal_files(header:wfdb.Record, # a parsed WFDB header
+                       folder:str|Path, # the folder of the header and its signal files
+                      ):
+    "Check that every signal file the header names exists and holds exactly the samples it declares."
+    name, hea = header.record_name, Path(folder)/f'{header.record_name}.hea'
+    for file_name in sorted(set(header.file_name)):
+        fmts = {f for f, fn in zip(header.fmt, header.file_name) if fn == file_name}
+        n_sig = sum(fn == file_name for fn in header.file_name)
+        dat = Path(folder)/file_name
+        if not dat.is_file(): raise EcgDataError(f'{dat}: signal file of record {name} is missing')
+        if len(fmts) == 1 and (fmt := fmts.pop()) in _BYTES_PER_SAMPLE:
+            expected = int(np.ceil(header.sig_len * n_sig * _BYTES_PER_SAMPLE[fmt]))
+            size = dat.stat().st_size
+            if size < expected:
+                raise EcgDataError(f'{dat}: signal file of record {name} is truncated ({size:,} of {expected:,} '
+                                   'bytes); download it again')
+            if size - expected >= n_sig * _BYTES_PER_SAMPLE[fmt] * 2:  # more than a frame's padding left over
+                raise EcgDataError(f'{hea}: header of record {name} declares {header.sig_len:,} samples, but {dat.name} '
+                                   f'holds {size:,} bytes, not {expected:,}; the header does not match its signal file')
+
 def check_record_files(name:str, # record name, e.g. '100'
                        data_dir:str|Path, # database folder
                        annotator:str='atr', # reference annotation file extension
@@ -165,17 +185,7 @@ def check_record_files(name:str, # record name, e.g. '100'
     except Exception as e: raise EcgDataError(f'{hea}: header of record {name} cannot be parsed ({e})') from None
     if not header.sig_len or not header.n_sig:
         raise EcgDataError(f'{hea}: header of record {name} declares no samples or no signals')
-    for file_name in sorted(set(header.file_name)):
-        fmts = {f for f, fn in zip(header.fmt, header.file_name) if fn == file_name}
-        n_sig = sum(fn == file_name for fn in header.file_name)
-        dat = data_dir/file_name
-        if not dat.is_file(): raise EcgDataError(f'{dat}: signal file of record {name} is missing')
-        if len(fmts) == 1 and (fmt := fmts.pop()) in _BYTES_PER_SAMPLE:
-            expected = int(np.ceil(header.sig_len * n_sig * _BYTES_PER_SAMPLE[fmt]))
-            size = dat.stat().st_size
-            if size < expected:
-                raise EcgDataError(f'{dat}: signal file of record {name} is truncated ({size:,} of {expected:,} '
-                                   'bytes); download it again')
+    check_signal_files(header, data_dir)
     atr = data_dir/f'{name}.{annotator}'
     if not atr.is_file(): raise EcgDataError(f'{atr}: reference annotations of record {name} are missing')
     return header
@@ -484,5 +494,6 @@ def synthetic_dataset(n:int=1000, # number of beats, spread evenly over the five
         X[i] = strip
     X -= X.mean(axis=1, keepdims=True)
     X /= X.std(axis=1, keepdims=True)
-    return Dataset(X[..., None], y.astype(np.int64), np.full(n, 'synthetic'), np.full(n, width // 2, np.int64),
+    # each beat at its own place, as if the strips lay end to end in one recording: (record, r_sample) names one beat
+    return Dataset(X[..., None], y.astype(np.int64), np.full(n, 'synthetic'), np.arange(n, dtype=np.int64) * width + width // 2,
                    _SEED_CLASSES, 'seed')

@@ -134,7 +134,6 @@ def evaluate_run(run_dir:str|Path, # a k-fold run folder
                        params['synthetic'], params['synthetic_n'], params['seed'])
     test_fold = load_or_make_folds(run_dir, ds, params['k'], params['split'], params['seed'])
     out = run_dir/'evaluation'
-    out.mkdir(exist_ok=True)
     frames, largest_difference = [], 0.
     for fold in range(params['k']):
         if not fold_complete(run_dir, fold): continue
@@ -145,11 +144,17 @@ def evaluate_run(run_dir:str|Path, # a k-fold run folder
         columns = [f'p_{c}' for c in ds.classes]
         if len(saved) != len(table) or not (saved.record.values == table.record.values).all():
             raise EcgDataError(f'{fold_dir(run_dir, fold)/"predictions.csv"}: does not match the fold\'s test beats')
-        largest_difference = max(largest_difference, float(np.abs(saved[columns].values - table[columns].values).max()))
+        difference = float(np.abs(saved[columns].values - table[columns].values).max()) if len(table) else 0.
+        if not difference <= 1e-3:  # saved to 6 decimals; backends differ by ~1e-5: more means the files changed
+            raise EcgDataError(f'{fold_dir(run_dir, fold)/"predictions.csv"}: the saved probabilities differ from what '
+                               f'model.keras gives now by up to {difference:.3g}; the model or the predictions changed '
+                               'after the fold ran')
+        largest_difference = max(largest_difference, difference)
         frames.append(table.assign(fold=fold))
         if progress: print(f'fold {fold}: {len(table):,} test beats re-evaluated')
     if not frames: raise EcgDataError(f'{run_dir}: no complete fold yet; run or resume `ecg_nb kfold`')
     predictions = pd.concat(frames, ignore_index=True)
+    out.mkdir(exist_ok=True)
     summary = run_summary(predictions, ds.classes)
     summary.update(split=params['split'], protocol=PROTOCOLS[params['split']], classes=list(ds.classes),
                    folds_complete=sorted(summary['folds']), folds_total=params['k'],

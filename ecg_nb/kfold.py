@@ -5,6 +5,7 @@
 # %% ../nbs/03_kfold.ipynb 3
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -26,8 +27,8 @@ from .segment import build_dataset
 # %% auto 0
 __all__ = ['SPLITS', 'PROTOCOLS', 'SAME_SUBJECT', 'DS1', 'DS2', 'KFOLD_NOTEBOOK', 'subjects', 'make_folds', 'fold_indices',
            'load_or_make_folds', 'confusion', 'fold_metrics', 'confusion_figure', 'predictions_table', 'train_fold',
-           'kfold_template', 'strip_backend_logs', 'execute_report', 'fold_dir', 'fold_complete', 'load_run_data',
-           'read_manifest', 'check_run_data', 'run_kfold']
+           'kfold_template', 'strip_backend_logs', 'execute_report', 'fold_dir', 'fold_complete', 'read_fold_metrics',
+           'load_run_data', 'read_manifest', 'check_run_data', 'run_lock', 'run_kfold']
 
 # %% ../nbs/03_kfold.ipynb 6
 SPLITS = ('stratified', 'record', 'ds1ds2')
@@ -295,6 +296,16 @@ def fold_complete(run_dir:str|Path, fold:int)->bool:
     "Whether fold `fold` of the run finished (its folder exists only then)."
     return (fold_dir(run_dir, fold)/'metrics.json').is_file()
 
+def read_fold_metrics(run_dir:str|Path, fold:int)->dict:
+    "A complete fold's `metrics.json`; one clear line if it is damaged."
+    path = fold_dir(run_dir, fold)/'metrics.json'
+    try: metrics = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise EcgDataError(f'{path}: not readable ({type(e).__name__}); delete the folder {path.parent.name} to redo that fold') from None
+    if not (isinstance(metrics, dict) and isinstance(metrics.get('accuracy'), float)):
+        raise EcgDataError(f'{path}: not a fold\'s metrics (no accuracy); delete the folder {path.parent.name} to redo that fold')
+    return metrics
+
 # %% ../nbs/03_kfold.ipynb 21
 def load_run_data(data_dir:str|Path|None=None, # database folder, or 'excerpt'
                   records:list[str]|None=None, # records to use (default: all)
@@ -361,6 +372,23 @@ def _check_run_options(k, split, jobs, threads, synthetic_n, epochs, batch_size,
     for option, value, ok, rule in rules:
         if not ok: raise EcgDataError(f'{option} {value}: must be {rule}')
 
+@contextlib.contextmanager
+def run_lock(run_dir:Path, # the run folder (it must exist)
+            ):
+    "Hold the run folder for this process; refuse, saying who holds it, if another process does."
+    import fcntl
+    handle = open(run_dir/'.lock', 'a+')
+    try: fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0); holder = (handle.read().strip().splitlines() or ['another process'])[-1]
+        handle.close()
+        raise EcgDataError(f'{run_dir}: in use by {holder}; wait for it to finish, or stop it, then rerun') from None
+    handle.seek(0); handle.truncate()
+    handle.write(f'ecg_nb (pid {os.getpid()} on {platform.node()}, since {datetime.datetime.now():%Y-%m-%d %H:%M:%S})\n')
+    handle.flush()
+    try: yield
+    finally: handle.close()  # closing releases the lock; the file stays, harmless
+
 def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
               k:int=10, # number of folds
               split:str='stratified', # 'stratified', 'record' or 'ds1ds2'
@@ -385,7 +413,9 @@ def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
         database = resolve_data_dir(data_dir, verbose=False)
         for option, folder in (('--run', run_dir), ('--models_dir', models_dir), ('--logdir', logdir)):
             check_outputs({option: folder}, {'database folder': database}, folders=(option,))
-    if run_dir.exists() and not run_dir.is_dir(): raise EcgDataError(f'--run {run_dir}: is a file, not a run folder')
+    for option, folder in (('--run', run_dir), ('--models_dir', models_dir), ('--logdir', logdir)):
+        if folder is not None and Path(folder).exists() and not Path(folder).is_dir():
+            raise EcgDataError(f'{option} {folder}: is a file, not a folder')
     params = dict(data_dir=data_dir, records=records, scheme=scheme, synthetic=synthetic, synthetic_n=synthetic_n,
                   k=k if split != 'ds1ds2' else 1, split=split, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
                   early_stopping=early_stopping, class_weight=class_weight, validation_fraction=validation_fraction)
@@ -409,6 +439,8 @@ def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
     wanted = all_folds if folds is None else [int(f) for f in folds]
     for fold in wanted:
         if fold not in all_folds: raise EcgDataError(f'{run_dir}: there is no fold {fold}; the folds are {all_folds}')
+    for fold in all_folds:  # a damaged finished fold is found now, not after hours of training the others
+        if fold_complete(run_dir, fold): read_fold_metrics(run_dir, fold)
     template = kfold_template()
 
     def run_one(fold):
@@ -424,15 +456,15 @@ def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
         execute_report(template, partial/f'fold_{fold}.ipynb', final_path=final/f'fold_{fold}.ipynb', html=html,
                        parameters=dict(params, run_dir=run_dir, output_dir=partial, fold=fold, threads=threads,
                                        logdir=Path(logdir)/f'fold_{fold}' if logdir else None))
-        if models_dir:
-            with atomic_path(Path(models_dir)/f'fold_{fold}.keras') as tmp: shutil.copyfile(partial/'model.keras', tmp)
         os.replace(partial, final)  # the fold is complete from this instant
+        if models_dir:  # after: a copy that fails loses no finished fold
+            with atomic_path(Path(models_dir)/f'fold_{fold}.keras') as tmp: shutil.copyfile(final/'model.keras', tmp)
         seconds = time.perf_counter() - start
         if progress: print(f'fold {fold}: done in {seconds / 60:.1f} min', flush=True)
         return fold, seconds
 
     failures = []
-    with ThreadPoolExecutor(max(1, jobs)) as pool:
+    with run_lock(run_dir), ThreadPoolExecutor(max(1, jobs)) as pool:
         futures = [pool.submit(run_one, fold) for fold in wanted]
         for future in futures:
             try:
@@ -443,4 +475,4 @@ def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
                     with atomic_path(manifest_path) as tmp: tmp.write_text(json.dumps(manifest, indent=1))
             except EcgDataError as e: failures.append(str(e))
     if failures: raise EcgDataError(f'{run_dir}: {len(failures)} fold(s) failed; first: {failures[0]}')
-    return [json.loads((fold_dir(run_dir, f)/'metrics.json').read_text()) for f in all_folds if fold_complete(run_dir, f)]
+    return [read_fold_metrics(run_dir, f) for f in all_folds if fold_complete(run_dir, f)]

@@ -145,4 +145,6 @@ def load_model(path:str|Path, # a `.keras` file written by `train`
     if not path.is_file(): raise EcgDataError(f'{path}: no such model file')
     check_archive(path)  # a zip bomb is refused from the archive's directory, before anything unpacks
     try: return keras.saving.load_model(path, safe_mode=True)
-    except Exception as e: raise EcgDataError(f'{path}: not a readable Keras model ({type(e).__name__}: {e})') from None
+    except Exception as e:  # Keras' messages can run to whole weight arrays: the first line says enough
+        why = (str(e).strip().splitlines() or [''])[0][:200]
+        raise EcgDataError(f'{path}: not a readable Keras model ({type(e).__name__}: {why})') from None

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from scipy import signal as sps
 
-from .data import EcgDataError, SCHEMES, atomic_path, check_archive, check_outputs
+from .data import EcgDataError, SCHEMES, atomic_path, check_archive, check_outputs, check_signal_files
 from .segment import detect_r_peaks, segment_beats
 
 # %% auto 0
@@ -98,7 +98,7 @@ def read_csv_signal(path:str|Path, # CSV or text file
 # %% ../nbs/05_predict.ipynb 7
 def read_wfdb_signal(path:str|Path, # the record's .hea (or its name without extension)
                      fs:float|None=None, # checked against the header's
-                     lead:str='MLII', # lead to read, by name; the first lead if absent
+                     lead:str|None=None, # lead to read, by name (default: MLII where the record has it, else its first)
                      chunk_samples:int=1 << 20, # samples read at a time (about 49 min at 360 Hz)
                     )->EcgSignal:
     "One lead of a WFDB record, in mV (the header's gain and baseline convert ADC units), read a chunk at a time."
@@ -107,7 +107,11 @@ def read_wfdb_signal(path:str|Path, # the record's .hea (or its name without ext
     record = path.with_suffix('') if path.suffix in ('.hea', '.dat', '.mat') else path
     try:
         header = wfdb.rdheader(str(record))
-        channel = header.sig_name.index(lead) if lead in (header.sig_name or []) else 0
+        names = header.sig_name or []
+        if lead is None: channel = names.index('MLII') if 'MLII' in names else 0
+        elif lead in names: channel = names.index(lead)
+        else: raise EcgDataError(f'{record}.hea: no lead {lead!r}; the record has {", ".join(names) or "unnamed leads"}')
+        if header.sig_len: check_signal_files(header, record.parent)  # truncated or mismatched: one clear line
         units = ((header.units or [None] * header.n_sig)[channel] or 'mV')
         factor = {'mv': 1., 'uv': 1e-3, 'µv': 1e-3, 'v': 1e3}.get(units.lower())
         if factor is None: raise EcgDataError(f'{record}.hea: signal units {units!r} are not a voltage')
@@ -161,11 +165,12 @@ def load_signal(path:str|Path, # CSV, .mat or WFDB (.hea) file
                 fs:float|None=None, # sampling frequency, where the file does not say
                 column:str|int|None=None, # CSV column or .mat array to use
                 scale:float|None=None, # multiply the samples by this to get mV
-                lead:str='MLII', # WFDB lead
+                lead:str|None=None, # WFDB lead (default: MLII where the record has it, else its first)
                )->EcgSignal:
     "Read an ECG file into an `EcgSignal` in mV, by its extension."
     path = Path(path)
     candidates = [path, path.with_suffix('.hea')] if path.suffix in ('', '.dat') else [path]
+    if path.is_dir(): raise EcgDataError(f'{path}: is a folder; give an ECG file (.csv, .mat or a WFDB .hea)')
     if not any(p.is_file() for p in candidates): raise EcgDataError(f'{path}: no such file')
     suffix = path.suffix.lower()
     if suffix in ('.hea', '.dat', '') or (suffix == '.mat' and path.with_suffix('.hea').is_file()):
@@ -624,7 +629,7 @@ def _check_options(output_fig, chunk_s, fs, scale):
 def predict_file(path:str|Path, # the ECG: CSV, .mat or WFDB
                  model:str|Path|None=None, # a .keras model ...
                  run:str|Path|None=None, # ... or a k-fold run (ensemble of its fold models)
-                 fs:float|None=None, column:str|int|None=None, scale:float|None=None, lead:str='MLII', # reading
+                 fs:float|None=None, column:str|int|None=None, scale:float|None=None, lead:str|None=None, # reading
                  r_peaks:str|Path|None=None, # R peaks from this file instead of detecting them
                  output:str|Path|None=None, # write the per-beat CSV here
                  summary_path:str|Path|None=None, # write the summary JSON here
