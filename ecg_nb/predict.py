@@ -375,7 +375,7 @@ ARTEFACT_MV = 20.  # mV from the local baseline: beyond any ECG (a QRS rarely ex
 def _repair_artefacts(x:np.ndarray, fs:float, source:str, limit:float, max_s:float)->tuple[np.ndarray, list]:
     "Samples more than `limit` mV from the local baseline, with 50 ms either side, interpolated; stretches over `max_s` refused."
     centre = np.median(x[::max(1, len(x) // 100_000)])
-    if np.abs(x - centre).max() <= limit: return x, []  # the usual case: one pass, no block medians
+    if max(float(x.max()) - centre, centre - float(x.min())) <= limit: return x, []  # the usual case: no copy, no block medians
     block = max(1, int(0.25 * fs))  # baseline: medians of 0.25 s blocks (a QRS is a minority of one; a step stays a step)
     medians = np.median(x[:len(x) // block * block].reshape(-1, block), axis=1)
     baseline = np.concatenate([np.repeat(medians, block), np.full(len(x) % block, medians[-1])])
