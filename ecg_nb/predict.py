@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import functools
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass
 from fractions import Fraction
@@ -16,19 +18,21 @@ from pathlib import Path
 
 import numpy as np
 from scipy import signal as sps
+from scipy.ndimage import maximum_filter1d
 
 from .data import EcgDataError, SCHEMES, atomic_path, check_archive, check_outputs, check_signal_files
 from .segment import detect_r_peaks, segment_beats
 
 # %% auto 0
-__all__ = ['MODEL_FS', 'TIME_COLUMNS', 'EcgSignal', 'read_csv_signal', 'read_wfdb_signal', 'read_mat_signal', 'load_signal',
-           'write_mat73', 'check_signal', 'resample_to_model', 'NotSeedModel', 'SeedNumpyModel', 'load_seed_numpy',
-           'Predictor', 'load_predictor', 'classify_signal', 'read_r_peaks', 'plot_prediction', 'ecg_input_files',
-           'predict_file']
+__all__ = ['MODEL_FS', 'TIME_COLUMNS', 'ARTEFACT_MV', 'EcgSignal', 'read_csv_signal', 'read_wfdb_signal', 'read_mat_signal',
+           'load_signal', 'write_mat73', 'check_signal', 'resample_to_model', 'NotSeedModel', 'SeedNumpyModel',
+           'load_seed_numpy', 'Predictor', 'load_predictor', 'classify_signal', 'read_r_peaks', 'plot_prediction',
+           'ecg_input_files', 'predict_file']
 
 # %% ../nbs/05_predict.ipynb 6
 MODEL_FS = 360.  # the sampling frequency the model was trained at, Hz
-TIME_COLUMNS = ('time', 'time_s', 'seconds', 'second', 't', 'elapsed time', 'timestamp')
+TIME_COLUMNS = ('time', 'time_s', 'time_ms', 'seconds', 'second', 't', 'elapsed time', 'timestamp',
+                'zeit', 'temps', 'tiempo', 'tempo', 'tijd')  # names of a time column, as exporters in several languages write them
 
 @dataclass
 class EcgSignal:
@@ -37,6 +41,8 @@ class EcgSignal:
     fs: float            # sampling frequency, Hz
     source: str          # the file it came from
     lead: str = ''       # lead name, where the file says
+    units: str = ''      # amplitude units the file states (the samples are converted to mV), where it does
+    notes: tuple = ()    # what `check_signal` repaired, one line each
 
     @property
     def duration(self)->float: return len(self.samples) / self.fs
@@ -49,53 +55,220 @@ def _check_fs(path, given, found, how):
     if fs <= 0: raise EcgDataError(f'{path}: sampling frequency must be positive, got {fs:g}')
     return float(fs)
 
+# %% ../nbs/05_predict.ipynb 8
+# Dialects: which separator, decimal mark, quotes, header and units row a CSV file uses
+_NUMBER = {'.': re.compile(r'[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?'), ',': re.compile(r'[+-]?(\d+,?\d*|,\d+)([eE][+-]?\d+)?')}
+_CLOCK = re.compile(r'(?:(\d+):)?(\d+):(\d+(?:[.,]\d*)?)')  # m:ss.mmm or h:mm:ss.mmm (PhysioNet's elapsed time)
+_MISSING = {'', 'nan', '-nan', 'na', 'n/a', '#n/a', 'null', 'none', 'inf', '-inf', '+inf'}  # read as NaN/inf, as pandas does
+_VOLTS = {'mv': 1., 'millivolt': 1., 'millivolts': 1., 'uv': 1e-3, 'microvolt': 1e-3, 'microvolts': 1e-3,
+          'v': 1e3, 'volt': 1e3, 'volts': 1e3}  # factor to mV
+_SECONDS = {'s': 1., 'sec': 1., 'secs': 1., 'second': 1., 'seconds': 1., 'ms': 1e-3, 'msec': 1e-3, 'milliseconds': 1e-3}
+_RAW_UNITS = {'adu', 'nu', 'au', 'a.u.', 'counts', 'units'}  # no voltage: the amplitude check asks for --scale
+INDEX_COLUMNS = ('sample #', 'sample', 'sample number', 'samples', 'index', 'n')
+
+def _unit(s:str)->str:
+    "A unit as written ('mV', '(mV)', \"'mV'\", 'µV'), normalised to compare: 'mv', 'uv'."
+    return s.strip().strip('\'"').strip().strip('()[]').strip().lower().replace('µ', 'u').replace('μ', 'u')
+
+def _unit_kind(s:str)->str|None:
+    u = _unit(s)
+    if u in _VOLTS: return 'voltage'
+    if u in _SECONDS or re.fullmatch(r'(h+:)?m+:s+(\.[ms]+)?', u): return 'time'
+    if u in _RAW_UNITS: return 'raw'
+    return None
+
+def _split_name(name:str)->tuple[str, str]:
+    "'MLII (mV)' -> ('MLII', 'mV'); a name without a known unit in brackets is kept whole."
+    m = re.fullmatch(r'(.*?)\s*[\(\[]([^()\[\]]+)[\)\]]', name)
+    return (m[1], m[2]) if m and m[1] and _unit_kind(m[2]) else (name, '')
+
+@dataclass
+class _CsvDialect:
+    sep: str            # ',', ';', '\t' or ' ' (any run of whitespace)
+    decimal: str        # '.' or ','
+    quote: str          # the quote character around names (PhysioNet: ')
+    encoding: str
+    data_start: int     # 0-based line of the first data row
+    names: list         # column names (unquoted), or numbers where there is no header
+    units: list         # units from a units row or the names' brackets ('' where none)
+    header: bool
+    clock: list         # columns whose values are clock times (m:ss.mmm)
+    decimals: list      # digits after the decimal mark seen in each column (the time column's resolution)
+
+def _is_value(field:str, decimal:str)->bool:
+    return (field.lower() in _MISSING or bool(_NUMBER['.'].fullmatch(field)) or bool(_CLOCK.fullmatch(field))
+            or (decimal == ',' and bool(_NUMBER[','].fullmatch(field))))
+
+def _fields(line:str, sep:str, quote:str)->list[str]:
+    "The fields of one line, quotes taken off and spaces stripped."
+    if sep == ' ': return [t[1:-1] if len(t) > 1 and t[0] == t[-1] == quote else t for t in re.findall(f'{quote}[^{quote}]*{quote}|\\S+', line)]
+    return [f.strip() for f in next(csv.reader([line], delimiter=sep, quotechar=quote, skipinitialspace=True))]
+
+def _sniff_csv(path:Path, max_rows:int=200)->_CsvDialect:
+    "The dialect of a CSV file, from its first 64 KiB; `EcgDataError` where it cannot be told unambiguously."
+    with open(path, 'rb') as f: raw = f.read(1 << 16)
+    if not raw.strip(): raise EcgDataError(f'{path}: the file is empty')
+    try: text, encoding = raw.decode('utf-8-sig'), 'utf-8-sig'  # 'utf-8-sig': the byte-order mark spreadsheets write
+    except UnicodeDecodeError as e:
+        if e.start >= len(raw) - 3: text, encoding = raw[:e.start].decode('utf-8-sig'), 'utf-8-sig'  # cut mid-character
+        else: text, encoding = raw.decode('latin-1'), 'latin-1'  # an older spreadsheet's µV
+    lines = text.splitlines()
+    if len(raw) == 1 << 16 and len(lines) > 1: lines = lines[:-1]  # the last line may be cut short
+    numbered = [(i, l) for i, l in enumerate(lines) if l.strip() and not l.lstrip().startswith('#')]
+    if not numbered: raise EcgDataError(f'{path}: no data lines (only blank or # comment lines)')
+    sep = None
+    if m := re.fullmatch(r'\s*sep=(.)\s*', numbered[0][1]):  # a spreadsheet's hint line
+        sep = m[1]; numbered = numbered[1:]
+    numbered = numbered[:max_rows]
+    quote = "'" if re.match(r"\s*'", numbered[0][1]) else '"'
+    bare = [re.sub(f'{quote}[^{quote}]*{quote}', 'x', l) for _, l in numbered]  # what is outside quotes
+    if sep is None:
+        found = [d for d in (';', '\t') if any(d in b for b in bare)]
+        if len(found) > 1:
+            raise EcgDataError(f"{path}: both ';' and tabs separate values, so the columns are ambiguous; "
+                               "re-export the file with one separator")
+        sep = found[0] if found else ',' if any(',' in b for b in bare) else ' ' if any(len(b.split()) > 1 for b in bare) else ','
+    rows = [_fields(l, sep, quote) for _, l in numbered]
+    if sep != ' ':
+        for (i, l), r in zip(numbered[1:], rows[1:]):  # a space inside a data value: another separator in use
+            if any(len(f.split()) > 1 for f in r):
+                raise EcgDataError(f'{path}: line {i + 1} {l.strip()[:40]!r} mixes separators ({sep!r} and spaces), so the '
+                                   f'columns are ambiguous; re-export the file with one separator')
+    header = any(not _is_value(f, ',' if sep != ',' else '.') for f in rows[0])
+    units_row = (header and len(rows) > 1 and not any(f and _is_value(f, ',') for f in rows[1])
+                 and any(_unit_kind(f) for f in rows[1]))
+    first = int(header) + int(units_row)
+    data = rows[first:]
+    if not data: raise EcgDataError(f'{path}: a header but no data lines')
+    names = rows[0] if header else [str(k) for k in range(len(data[0]))]
+    if header and sep == ' ' and len(names) != len(data[0]):  # rdsamp's aligned columns: 'Elapsed time', 'sample #'
+        joined, k = [], 0
+        while k < len(names):
+            if k + 1 < len(names) and (names[k].lower(), names[k + 1].lower()) in {('elapsed', 'time'), ('sample', '#')}:
+                joined.append(f'{names[k]} {names[k + 1]}'); k += 2
+            else: joined.append(names[k]); k += 1
+        names = joined
+    width = len(data[0])
+    comma_decimals = sep == ',' and all(re.fullmatch(r'[+-]?\d+', f) for r in data for f in r)
+    for (i, l), r in zip(numbered[first:], data):
+        if len(r) != width or len(names) != width:
+            what = (f'{len(r)} value(s) where line {numbered[first][0] + 1} has {width}' if len(r) != width else
+                    f'{width} value(s) for the header\'s {len(names)} name(s)')
+            hint = (" (decimal commas in a ','-separated file?); re-export with ';' as the separator or '.' as the decimal mark"
+                    if comma_decimals and (len(r) != width or width == 2 * len(names)) else '; every line needs the same columns')
+            raise EcgDataError(f'{path}: line {i + 1} has {what}{hint}')
+    if comma_decimals and not header and width % 2 == 0 and all(re.fullmatch(r'\d+', r[k]) for r in data for k in range(1, width, 2)):
+        raise EcgDataError(f'{path}: line {numbered[first][0] + 1} {numbered[first][1].strip()[:40]!r} reads as {width} whole '
+                           f'numbers or as {width // 2} with decimal commas; re-export with \'.\' as the decimal mark or \';\' '
+                           'as the separator, or add a header line naming the columns')
+    decimal = '.'
+    if sep != ',':  # a decimal comma only where the comma does not separate values
+        values = [(i, f) for (i, _), r in zip(numbered[first:], data) for f in r if not _CLOCK.fullmatch(f)]
+        comma = next(((i, f) for i, f in values if re.search(r'(^|\d),\d', f)), None)
+        dot = next(((i, f) for i, f in values if re.search(r'(^|\d)\.\d', f)), None)
+        if comma and dot:
+            raise EcgDataError(f"{path}: both '.' and ',' appear as decimal marks ({dot[1]!r} on line {dot[0] + 1}, {comma[1]!r} "
+                               f"on line {comma[0] + 1}), so the numbers are ambiguous; re-export with one decimal mark")
+        decimal = ',' if comma else '.'
+    units = [u.strip().strip('\'"').strip().strip('()[]').strip() for u in rows[1]] if units_row else [''] * width
+    for k, name in enumerate(names):
+        if not units[k]: units[k] = _split_name(name)[1]  # 'MLII (mV)'
+    clock = [k for k in range(width) if any(r[k] for r in data) and all(_CLOCK.fullmatch(r[k]) for r in data if r[k])]
+    decimals = [max(15 if 'e' in r[k].lower() else len(m[1]) if (m := re.search(r'[.,](\d*)$', r[k])) else 0 for r in data)
+                for k in range(width)]  # the time column's resolution: 3 for PhysioNet's milliseconds
+    return _CsvDialect(sep, decimal, quote, encoding, numbered[first][0], names, units, header, clock, decimals)
+
+# %% ../nbs/05_predict.ipynb 9
+def _data_line(path:Path, dialect:_CsvDialect, row:int)->int:
+    "1-based line number of data row `row` (blank and # lines are not rows): for messages only."
+    with open(path, encoding=dialect.encoding, errors='replace') as f:
+        for i, line in enumerate(f):
+            if i >= dialect.data_start and line.strip() and not line.lstrip().startswith('#'):
+                if row == 0: return i + 1
+                row -= 1
+    return -1
+
+def _seconds(path:Path, dialect:_CsvDialect, k:int, values:'pd.Series')->np.ndarray:
+    "A time column in seconds: numbers (in its unit: s or ms) or clock times m:ss.mmm / h:mm:ss.mmm."
+    import pandas as pd
+    name = dialect.names[k]
+    if k in dialect.clock:
+        parts = values.astype(str).str.strip().str.strip('\'"').str.replace(',', '.').str.extract(f'^{_CLOCK.pattern}$')
+        t = parts[0].astype(float).fillna(0) * 3600 + parts[1].astype(float) * 60 + parts[2].astype(float)
+    else: t = pd.to_numeric(values, errors='coerce') * _SECONDS.get(_unit(dialect.units[k]), 1.)
+    if bad := np.flatnonzero(t.isna().to_numpy()).tolist():
+        raise EcgDataError(f'{path}: line {_data_line(path, dialect, bad[0])}: {values.iloc[bad[0]]!r} in the time column '
+                           f'{name!r} is neither seconds nor a clock time (m:ss.mmm); fix it, or drop the column and pass --fs')
+    return t.to_numpy(np.float64)
+
+def _fs_from_times(path:Path, name:str, t:np.ndarray, resolution:float)->float:
+    "The sampling frequency evenly spaced times give: a whole number of Hz where the times allow it."
+    if len(t) < 2 or not np.all(np.diff(t) > 0): raise EcgDataError(f'{path}: the time column {name!r} is not increasing')
+    estimate = (len(t) - 1) / (t[-1] - t[0])
+    tolerance = 0.5 * resolution + 0.01 / estimate  # times rounded to `resolution` (PhysioNet: 1 ms), or 1% of a step
+    for fs in (round(estimate), round(estimate, 6)):  # 360 Hz to the ms is 0.000, 0.003, 0.006, 0.008: never 1/360 apart
+        if fs > 0:
+            residual = t - np.arange(len(t)) / fs
+            if (residual.max() - residual.min()) / 2 <= tolerance: return float(fs)
+    raise EcgDataError(f'{path}: the time column {name!r} is not evenly spaced; resample the signal first')
+
 def read_csv_signal(path:str|Path, # CSV or text file
                     fs:float|None=None, # sampling frequency, Hz, unless a time column gives it
                     column:str|int|None=None, # the signal column, by name or 0-based number among the columns
                    )->EcgSignal:
-    "One signal column of a CSV file (with or without a header and a time column)."
+    "One signal column of a CSV file, in mV: separator, decimal mark, quotes, header, units row and time column detected."
     import pandas as pd
     path = Path(path)
-    with open(path, errors='replace') as f: head = f.read(1 << 16)  # enough to see the first line
-    if not head.strip(): raise EcgDataError(f'{path}: the file is empty')
-    first = head.lstrip().splitlines()[0].split(',')
-    def numeric(s):
-        try: float(s); return True
-        except ValueError: return False
-    has_header = not all(numeric(x.strip()) for x in first if x.strip())
-    try: table = pd.read_csv(path, header=0 if has_header else None, skipinitialspace=True)
-    except Exception as e: raise EcgDataError(f'{path}: not a readable CSV file ({type(e).__name__}: {e})') from None
-    table.columns = [str(c).strip() for c in table.columns]
-    time_columns = [c for c in table.columns if c.lower() in TIME_COLUMNS]
-    candidates = [c for c in table.columns if c not in time_columns]
+    dialect = _sniff_csv(path)
+    names = dialect.names
+    bases = [_split_name(n)[0] for n in names]
+    time_columns = [k for k, b in enumerate(bases) if b.lower() in TIME_COLUMNS or k in dialect.clock
+                    or (_unit_kind(dialect.units[k]) == 'time')]
+    index_columns = [k for k, b in enumerate(bases) if dialect.header and b.lower() in INDEX_COLUMNS and k not in time_columns]
+    candidates = [k for k in range(len(names)) if k not in time_columns and k not in index_columns]
     if column is not None:
-        name = str(column)
-        if name not in table.columns:
-            if name.isdigit() and int(name) < len(table.columns): name = table.columns[int(name)]
-            else: raise EcgDataError(f'{path}: no column {column!r}; the columns are {", ".join(table.columns)}')
-    elif len(candidates) == 1: name = candidates[0]
-    elif not candidates: raise EcgDataError(f'{path}: no signal column (only {", ".join(table.columns)})')
-    else: raise EcgDataError(f'{path}: several signal columns ({", ".join(candidates)}); choose one with --column')
-    values = pd.to_numeric(table[name], errors='coerce')
-    bad = values.isna() & table[name].notna() & (table[name].astype(str).str.strip().str.lower() != 'nan')
+        wanted = str(column).strip().strip('\'"')
+        matches = [k for k in range(len(names)) if wanted in (names[k], bases[k])]
+        if matches: k = matches[0]
+        elif wanted.isdigit() and int(wanted) < len(names): k = int(wanted)
+        else: raise EcgDataError(f'{path}: no column {column!r}; the columns are {", ".join(names)}')
+    elif len(candidates) == 1: k = candidates[0]
+    elif not candidates: raise EcgDataError(f'{path}: no signal column (only {", ".join(names)})')
+    else: raise EcgDataError(f'{path}: several signal columns ({", ".join(names[c] for c in candidates)}); choose one with --column')
+    unit = dialect.units[k]
+    kind = _unit_kind(unit) if unit else None
+    if unit and kind not in ('voltage', 'raw'):
+        raise EcgDataError(f'{path}: column {names[k]!r} is in {unit!r}, not a voltage; choose the ECG column with --column')
+    try:  # every column is read, so that a line with more values than the first fails here
+        table = pd.read_csv(path, sep=r'\s+' if dialect.sep == ' ' else dialect.sep, header=None, skiprows=dialect.data_start,
+                            decimal=dialect.decimal, quotechar=dialect.quote, encoding=dialect.encoding,
+                            comment='#', dtype={c: str for c in dialect.clock}, engine='c',
+                            **({} if dialect.sep == ' ' else {'skipinitialspace': True}))
+    except Exception as e:
+        message = ' '.join(str(e).split())
+        if m := re.search(r'Expected (\d+) fields in line (\d+), saw (\d+)', message):
+            raise EcgDataError(f'{path}: line {m[2]} has {m[3]} values where the lines before have {m[1]}; every line needs '
+                               'the same columns') from None
+        raise EcgDataError(f'{path}: not a readable CSV file ({type(e).__name__}: {message})') from None
+    raw = table[k]
+    values = pd.to_numeric(raw, errors='coerce') if raw.dtype.kind not in 'fiu' else raw
+    bad = values.isna() & raw.notna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise EcgDataError(f'{path}: non-numeric value {table[name].iloc[row]!r} in column {name!r}, '
-                           f'line {row + 1 + has_header}')
+        raise EcgDataError(f'{path}: non-numeric value {raw.iloc[row]!r} in column {names[k]!r}, line '
+                           f'{_data_line(path, dialect, row)}; a column must hold numbers only below its header and units')
+    samples = values.to_numpy(np.float64) * (_VOLTS[_unit(unit)] if kind == 'voltage' else 1.)
     found = None
     if time_columns:
-        t = pd.to_numeric(table[time_columns[0]], errors='coerce').to_numpy(np.float64)
-        steps = np.diff(t)
-        if len(steps) < 1 or not np.isfinite(steps).all() or (steps <= 0).any():
-            raise EcgDataError(f'{path}: the time column {time_columns[0]!r} is not increasing')
-        step = float(np.median(steps))
-        if np.abs(steps - step).max() > 0.01 * step:
-            raise EcgDataError(f'{path}: the time column {time_columns[0]!r} is not evenly spaced; resample the signal first')
-        found = round(1 / step, 6)  # 1/0.002 is not exactly 500 in floating point
-    return EcgSignal(values.to_numpy(np.float32), _check_fs(path, fs, found, f'its time column {time_columns[0]!r}' if time_columns else ''),
-                     path.name, name if has_header else '')
+        t = time_columns[0]
+        seconds = _seconds(path, dialect, t, table[t])
+        resolution = 10. ** -dialect.decimals[t] * _SECONDS.get(_unit(dialect.units[t]), 1.)
+        found = _fs_from_times(path, names[t], seconds, resolution)
+    how = f'its time column {names[time_columns[0]]!r}' if time_columns else ''
+    return EcgSignal(samples.astype(np.float32), _check_fs(path, fs, found, how), path.name,
+                     bases[k] if dialect.header else '', unit if kind == 'voltage' else '')
 
-# %% ../nbs/05_predict.ipynb 7
+# %% ../nbs/05_predict.ipynb 15
 def read_wfdb_signal(path:str|Path, # the record's .hea (or its name without extension)
                      fs:float|None=None, # checked against the header's
                      lead:str|None=None, # lead to read, by name (default: MLII where the record has it, else its first)
@@ -178,10 +351,12 @@ def load_signal(path:str|Path, # CSV, .mat or WFDB (.hea) file
     elif suffix == '.mat': ecg = read_mat_signal(path, fs, column)
     elif suffix in ('.csv', '.txt', '.tsv'): ecg = read_csv_signal(path, fs, column)
     else: raise EcgDataError(f'{path}: unknown file type {suffix!r}; use .csv, .mat or a WFDB .hea')
+    if scale is not None and ecg.units:
+        raise EcgDataError(f'{path}: the file gives its amplitude units ({ecg.units}) and is converted to mV from them; drop --scale')
     if scale is not None: ecg.samples = ecg.samples * np.float32(scale)
     return ecg
 
-# %% ../nbs/05_predict.ipynb 9
+# %% ../nbs/05_predict.ipynb 17
 def write_mat73(path:str|Path, # the .mat file to write (atomically)
                 arrays:dict, # name -> 1-D array, stored as a MATLAB row vector
                ):
@@ -194,17 +369,43 @@ def write_mat73(path:str|Path, # the .mat file to write (atomically)
             f.write(b'MATLAB 7.3 MAT-file, Platform: GLNXA64, Created by: ecg_nb HDF5 schema 1.00 .'.ljust(116)
                     + bytes(8) + b'\x00\x02IM')
 
-# %% ../nbs/05_predict.ipynb 11
+# %% ../nbs/05_predict.ipynb 19
 def _runs(mask:np.ndarray)->np.ndarray:
     "(k, 2) start and stop indices of the runs of True in `mask`."
     edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
     return np.stack([np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)], axis=1)
 
+ARTEFACT_MV = 20.  # mV from the local baseline: beyond any ECG (a QRS rarely exceeds 5 mV), so an artefact
+
+def _repair_artefacts(x:np.ndarray, fs:float, source:str, limit:float, max_s:float)->tuple[np.ndarray, list]:
+    "Samples more than `limit` mV from the local baseline, with 50 ms either side, interpolated; stretches over `max_s` refused."
+    centre = np.median(x[::max(1, len(x) // 100_000)])
+    if max(float(x.max()) - centre, centre - float(x.min())) <= limit: return x, []  # the usual case: no copy, no block medians
+    block = max(1, int(0.25 * fs))  # baseline: medians of 0.25 s blocks (a QRS is a minority of one; a step stays a step)
+    medians = np.median(x[:len(x) // block * block].reshape(-1, block), axis=1)
+    baseline = np.concatenate([np.repeat(medians, block), np.full(len(x) % block, medians[-1])])
+    far = np.abs(x - baseline) > limit
+    if not far.any(): return x, []
+    pad = int(round(0.05 * fs))
+    mask = maximum_filter1d(far.astype(np.uint8), 2 * pad + 1).astype(bool)  # the artefact's edges, and bursts as one
+    runs = _runs(mask)
+    where = lambda rs: ', '.join(f'{a / fs:.2f}-{b / fs:.2f} s' for a, b in rs[:5]) + (' ...' if len(rs) > 5 else '')
+    if len(long := runs[(runs[:, 1] - runs[:, 0]) / fs > max_s]):
+        raise EcgDataError(f'{source}: {len(long)} artefact(s) far beyond an ECG (over {limit:.0f} mV from the baseline) longer '
+                           f'than {max_s} s, at {where(long)}; cut them out before predicting')
+    good = np.flatnonzero(~mask)
+    y = x.copy()
+    y[mask] = np.interp(np.flatnonzero(mask), good, x[good])
+    notes = [f'artefact at {(a + far[a:b].argmax()) / fs:.2f} s ({int(far[a:b].sum())} sample(s), up to '
+             f'{np.abs(x[a:b] - baseline[a:b]).max():,.0f} mV from the baseline): {(b - a) / fs:.2f} s replaced by interpolation'
+             for a, b in runs]
+    return y, notes
+
 def check_signal(ecg:EcgSignal, # as read
                  max_gap_s:float=0.5, # longest gap (NaN) filled by interpolation, s
                  width:int=1000, # samples per beat window at the model's rate
                 )->EcgSignal: # the signal with short gaps filled
-    "Fill short gaps; refuse long gaps, flat, clipped, implausibly large or too short signals."
+    "Fill short gaps and repair short artefacts; refuse long ones, flat, clipped, implausibly large or too short signals."
     x = np.asarray(ecg.samples, np.float32)
     if len(x) == 0: raise EcgDataError(f'{ecg.source}: no samples')
     missing = ~np.isfinite(x)
@@ -222,19 +423,20 @@ def check_signal(ecg:EcgSignal, # as read
     if len(x) * MODEL_FS / ecg.fs < width:
         raise EcgDataError(f'{ecg.source}: {len(x) / ecg.fs:.2f} s is shorter than one beat window '
                            f'({width / MODEL_FS:.2f} s at {MODEL_FS:g} Hz)')
+    sample = x[::max(1, len(x) // 1_000_000)]  # every sample up to 46 min at 360 Hz; a longer file's percentiles from an even subset
+    low_p, high_p = np.percentile(sample, [0.5, 99.5])  # percentiles: a few artefact samples do not move them
+    spread = high_p - low_p
+    if spread > 30:
+        raise EcgDataError(f'{ecg.source}: amplitudes span {spread:,.0f} units, far beyond an ECG in mV; if the file '
+                           'holds ADC units, pass --scale (e.g. 0.005 for 200 units per mV)')
+    x, notes = _repair_artefacts(x, ecg.fs, ecg.source, max(ARTEFACT_MV, 5 * spread), max_gap_s)
     low, high = float(x.min()), float(x.max())
     if high - low < 1e-3: raise EcgDataError(f'{ecg.source}: the signal is flat ({low:g} to {high:g} mV)')
     pinned = (np.count_nonzero(x == low) + np.count_nonzero(x == high)) / len(x)
     if pinned > 0.01:
         raise EcgDataError(f'{ecg.source}: the signal is clipped ({pinned:.1%} of the samples sit at its minimum or '
                            f'maximum, {low:g} / {high:g}); the amplifier saturated')
-    sample = x[::max(1, len(x) // 1_000_000)]  # every sample up to 46 min at 360 Hz; a longer file's percentiles from an even subset
-    low_p, high_p = np.percentile(sample, [0.5, 99.5])
-    spread = high_p - low_p
-    if spread > 30:
-        raise EcgDataError(f'{ecg.source}: amplitudes span {spread:,.0f} units, far beyond an ECG in mV; if the file '
-                           'holds ADC units, pass --scale (e.g. 0.005 for 200 units per mV)')
-    return EcgSignal(x, ecg.fs, ecg.source, ecg.lead)
+    return EcgSignal(x, ecg.fs, ecg.source, ecg.lead, ecg.units, tuple(notes))
 
 def resample_to_model(ecg:EcgSignal)->np.ndarray:
     "(m,) float32 samples at the model's 360 Hz (polyphase resampling; unchanged at 360 Hz)."
@@ -242,7 +444,7 @@ def resample_to_model(ecg:EcgSignal)->np.ndarray:
     ratio = Fraction(MODEL_FS / ecg.fs).limit_denominator(1000)
     return sps.resample_poly(ecg.samples, ratio.numerator, ratio.denominator).astype(np.float32)
 
-# %% ../nbs/05_predict.ipynb 17
+# %% ../nbs/05_predict.ipynb 28
 _TRAINING_ONLY = {'name', 'trainable', 'seed', 'rate', 'noise_shape', 'dropout', 'recurrent_dropout', 'unit_forget_bias',
                   'activity_regularizer', *(f'{w}_{what}' for w in ('kernel', 'bias', 'recurrent')
                                             for what in ('initializer', 'regularizer', 'constraint'))}
@@ -355,7 +557,7 @@ def _conv_relu_pool(h:np.ndarray, # (b, t, c_in)
     np.maximum(pooled, 0, out=pooled)  # relu after pooling: the two commute
     return pooled.reshape(b, blocks * _BLOCK // 2, c_out)[:, :t_out // 2]
 
-# %% ../nbs/05_predict.ipynb 18
+# %% ../nbs/05_predict.ipynb 29
 @functools.cache
 def _blas_threads():
     "threadpoolctl's view of the BLAS libraries, made once (it inspects every library loaded)."
@@ -425,7 +627,7 @@ def load_seed_numpy(path:str|Path, # a .keras file
     except Exception as e: raise NotSeedModel(f'{path}: not read as a seed model ({type(e).__name__}: {e})') from None
     return SeedNumpyModel([w[0] for w in weights[1:6:2]], tuple(weights[7]), [tuple(w) for w in weights[8::2]], path.name)
 
-# %% ../nbs/05_predict.ipynb 19
+# %% ../nbs/05_predict.ipynb 30
 @dataclass
 class Predictor:
     "The models that classify beats, and what to call them."
@@ -502,7 +704,7 @@ def load_predictor(model:str|Path|None=None, # a .keras file
     return Predictor(models, SCHEMES[params['scheme']].classes,
                      f'{kind} of run {run.name} ({params["split"]} split; mean probability)')
 
-# %% ../nbs/05_predict.ipynb 25
+# %% ../nbs/05_predict.ipynb 36
 def classify_signal(x:np.ndarray, # (n,) float32 signal at 360 Hz, mV
                     predictor:Predictor, # the models
                     r_peaks:np.ndarray|None=None, # (m,) R-peak samples at 360 Hz; None: detect them
@@ -529,7 +731,7 @@ def classify_signal(x:np.ndarray, # (n,) float32 signal at 360 Hz, mV
         r, p = r[keep], p[keep]
     return r, p, dropped
 
-# %% ../nbs/05_predict.ipynb 27
+# %% ../nbs/05_predict.ipynb 38
 def read_r_peaks(path:str|Path, # CSV of sample numbers, or a WFDB annotation file (record.atr)
                  fs:float, # the ECG file's sampling frequency
                  n_samples:int|None=None, # the ECG's length in samples at `fs`: every R peak must lie inside it
@@ -562,7 +764,7 @@ def read_r_peaks(path:str|Path, # CSV of sample numbers, or a WFDB annotation fi
                            f'({n_samples:,} samples); is it the R-peak file of this recording?')
     return np.unique(np.round(samples * MODEL_FS / fs).astype(np.int64))
 
-# %% ../nbs/05_predict.ipynb 29
+# %% ../nbs/05_predict.ipynb 40
 def plot_prediction(x:np.ndarray, # (n,) signal at 360 Hz, mV
                     r:np.ndarray, # (k,) R samples at 360 Hz
                     labels:np.ndarray, # (k,) predicted class labels
@@ -656,7 +858,7 @@ def predict_file(path:str|Path, # the ECG: CSV, .mat or WFDB
     summary = {'file': Path(path).name, 'fs': ecg.fs, 'lead': ecg.lead, 'duration_s': round(ecg.duration, 2),
                'beats': int(len(r)), 'counts': {str(c): int((predicted == c).sum()) for c in classes},
                'mean_heart_rate_bpm': round(float(60 / rr.mean()), 1) if len(rr) else None,
-               'beats_dropped_at_edges': dropped,
+               'beats_dropped_at_edges': dropped, 'artefacts_repaired': list(ecg.notes),
                'r_peaks': f'from {Path(r_peaks).name}' if r_peaks is not None else 'detected (detect_r_peaks)',
                'model': predictor.description, 'inference': predictor.engine}
     # every output goes to a temporary name first; they are renamed into place only once all are written

@@ -35,6 +35,11 @@ ISO_WIN = 4.0  # s, window (centred on the candidate) over which the flat fracti
 ISO_FRAC = 0.1  # a sample is "flat" when its 1-30 Hz slope is < 10% of the window's max slope
 ISO_MIN = 0.33  # candidates whose window is less than 33% flat are rejected as flutter/VF waves
 MERGE = 0.25  # s, no two beats closer than this (240 bpm: a physiological ceiling for conducted/VT rhythms)
+# Artefacts (a lone spike, a burst of noise, a step): a candidate more than ARTEFACT_K times the typical QRS level
+# around it is neither a beat nor noise, so it never moves the thresholds. On the 48 records no beat the detector
+# keeps is above 3x that level, so 8x leaves a wide margin.
+ARTEFACT_K = 8.0
+INIT_CAP = 2.0  # the 2-s learning phase is capped at 2x the first block's typical level (clean records: at most 1.15x)
 
 
 def _bandpass(x, fs, lo, hi, order=2):
@@ -60,6 +65,17 @@ def _moving_sum(x, w):
 def _window_idx(centres, h, n):
     "(k, 2h+1) matrix of sample indices centred on `centres`, clipped to [0, n)."
     return np.clip(centres[:, None] + np.arange(-h, h + 1)[None, :], 0, n - 1)
+
+
+def _typical_qrs_level(mwi, fs, block_s=10):
+    """Typical QRS level (RMS slope) of each `block_s`-second block: the 80th percentile of the block's per-second
+    maxima of sqrt(mwi). Two artefact seconds in ten do not move it; a trailing part block takes the last full one's."""
+    sec = int(fs)
+    n_sec = max(1, len(mwi) // sec)
+    per_second = np.sqrt(mwi[:n_sec * sec].reshape(n_sec, sec).max(axis=1)) if len(mwi) >= sec else np.sqrt(mwi.max(keepdims=True))
+    n_blocks = max(1, n_sec // block_s)
+    blocks = per_second[:n_blocks * block_s].reshape(n_blocks, block_s) if n_sec >= block_s else per_second[None, :]
+    return np.quantile(blocks, 0.8, axis=1, method='lower')  # 'lower': an actual second's maximum, never a blend with an artefact
 
 # %% ../nbs/01_segment.ipynb 7
 def detect_r_peaks(signal: np.ndarray,  # (n,) single-lead ECG in mV
@@ -112,11 +128,17 @@ def detect_r_peaks(signal: np.ndarray,  # (n,) single-lead ECG in mV
         if len(cand) == 0:
             return empty
     amp = np.sqrt(amp)  # thresholds work on RMS slope (amplitude scale): less swayed by very large beats
+    # 3c. artefacts: far above the typical QRS level of their 10 s, they are dropped before they can blind the thresholds
+    typical = _typical_qrs_level(mwi, fs)
+    keep = amp <= ARTEFACT_K * typical[np.minimum(cand // (10 * int(fs)), len(typical) - 1)]
+    cand, amp = cand[keep], amp[keep]
+    if len(cand) == 0:
+        return empty
     # max absolute slope of the band-passed signal near each candidate (for T-wave discrimination)
     slope = np.abs(d[_window_idx(cand, int(round(0.075 * fs)), n)]).max(axis=1)
 
-    # 4. adaptive thresholds, initialised on the first 2 s
-    init = np.sqrt(mwi[:int(2 * fs)])
+    # 4. adaptive thresholds, initialised on the first 2 s (capped, so that an artefact there cannot set them)
+    init = np.minimum(np.sqrt(mwi[:int(2 * fs)]), INIT_CAP * typical[0])
     spk = 0.5 * init.max()
     npk = 0.5 * init.mean()
     rr_hist = []  # recent RR intervals (samples)
@@ -265,7 +287,7 @@ def evaluate_detector(data_dir:str|Path|None=None, # database folder
                           'positive_predictivity': total.tp / (total.tp + total.fp)}
     return table
 
-# %% ../nbs/01_segment.ipynb 17
+# %% ../nbs/01_segment.ipynb 20
 def plot_r_peaks(signal:np.ndarray, # (n,) one lead, mV
                  fs:float, # sampling frequency, Hz
                  r_peaks:np.ndarray, # detected R-peak samples
@@ -290,7 +312,7 @@ def plot_r_peaks(signal:np.ndarray, # (n,) one lead, mV
     fig.tight_layout()
     return fig
 
-# %% ../nbs/01_segment.ipynb 28
+# %% ../nbs/01_segment.ipynb 31
 def _cut_windows(signal:np.ndarray, starts:np.ndarray, width:int, out:np.ndarray, zscore:bool=True, block:int=256):
     "Fill `out` (k, width) float32 with the windows of `signal` at `starts`, z-scored if asked."
     windows = np.lib.stride_tricks.sliding_window_view(signal, width)
@@ -323,7 +345,7 @@ def segment_beats(signal:np.ndarray, # (n,) one lead
     if len(beats): _cut_windows(np.asarray(signal, dtype=np.float32), starts[kept], width, beats[..., 0], zscore)
     return beats, kept
 
-# %% ../nbs/01_segment.ipynb 31
+# %% ../nbs/01_segment.ipynb 34
 CACHE_VERSION = 1  # bump when the way beats are cut changes, so old caches are not read
 _CACHE_FILES = ('X.npy', 'y.npy', 'record.npy', 'r_sample.npy', 'meta.json')
 
@@ -367,7 +389,7 @@ def _save_cached(folder:Path, ds:Dataset, meta:dict):
         (tmp/'meta.json').write_text(json.dumps({**meta, 'classes': ds.classes, 'scheme': ds.scheme,
                                                  'dropped': ds.dropped, 'counts': ds.counts()}, indent=1))
 
-# %% ../nbs/01_segment.ipynb 32
+# %% ../nbs/01_segment.ipynb 35
 def build_dataset(data_dir:str|Path|None=None, # database folder (see `resolve_data_dir`)
                   records:list[str]|None=None, # records to use; default: all in the folder
                   scheme:str='seed', # class scheme: 'seed' (N, L, R, A, V) or 'aami' (N, S, V, F, Q)
@@ -418,7 +440,7 @@ def build_dataset(data_dir:str|Path|None=None, # database folder (see `resolve_d
     if use_cache: _save_cached(folder, ds, {'params': params, 'files': checksums, 'data_dir': str(data_dir)})
     return ds
 
-# %% ../nbs/01_segment.ipynb 43
+# %% ../nbs/01_segment.ipynb 46
 def plot_class_examples(ds:Dataset, # beats to draw from
                         per_class:int=3, # examples drawn per class (one row each)
                         fs:float=360., # sampling frequency, Hz
