@@ -118,9 +118,13 @@ def _predict(args):
           (f'; figure: {args.output_fig}' if args.output_fig else ''))
 
 # %% ../nbs/06_cli.ipynb 8
+class _OneLineParser(argparse.ArgumentParser):
+    "argparse, but a wrong option is one line (the usage block is one `--help` away), exit status 2."
+    def error(self, message): self.exit(2, f'{self.prog}: error: {message} (see {self.prog} --help)\n')
+
 def make_parser()->argparse.ArgumentParser:
     "The `ecg_nb` argument parser."
-    parser = argparse.ArgumentParser(prog='ecg_nb', description='Heartbeat classification on MIT-BIH (see the notebooks).')
+    parser = _OneLineParser(prog='ecg_nb', description='Heartbeat classification on MIT-BIH (see the notebooks).')
     commands = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
 
     p = commands.add_parser('download', help='download MIT-BIH from PhysioNet and verify it')

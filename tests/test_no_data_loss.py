@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import h5py
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -164,9 +165,20 @@ def fake_repo(tmp_path):
     root = tmp_path/'repo'
     for folder in ('tools', 'nbs', 'results/run', 'ecg_nb', 'tests', 'mine'): (root/folder).mkdir(parents=True)
     shutil.copy(REPO/'tools'/'build_docs.py', root/'tools')
-    (root/'nbs'/'00_data.ipynb').write_text('{"cells": []}'); (root/'results'/'run'/'report.html').write_text('<p>')
+    nbformat.write(nbformat.v4.new_notebook(), root/'nbs'/'00_data.ipynb'); (root/'results'/'run'/'report.html').write_text('<p>')
     (root/'mine'/'thesis.tex').write_text('\\documentclass{article}')
     return root
+
+
+def test_docs_build_names_a_damaged_notebook(fake_repo):
+    notebook = fake_repo/'nbs'/'01_segment.ipynb'
+    notebook.write_text((REPO/'nbs'/'01_segment.ipynb').read_text()[:5000])  # truncated
+    before = snapshot(fake_repo)
+    proc = subprocess.run([sys.executable, str(fake_repo/'tools'/'build_docs.py'), '--out', '_docs', '--renderer', 'mkdocs'],
+                          capture_output=True, text=True, cwd=fake_repo)
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert '01_segment.ipynb: not a readable notebook' in proc.stderr
+    assert snapshot(fake_repo) == before
 
 
 @pytest.mark.parametrize('out, fragments', [

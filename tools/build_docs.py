@@ -240,6 +240,15 @@ def build(root, out):
     print(f'docs: {len(nav)} pages in {out}')
 
 
+def check_notebooks(nbs):
+    "Every notebook must be readable before nbdev processes them (its error would not name the notebook)."
+    for path in sorted(nbs.glob('*.ipynb')):
+        try: nbformat.validate(nbformat.read(path, as_version=4))
+        except Exception as e:
+            why = (str(e).strip().splitlines() or [type(e).__name__])[0][:160]
+            raise EcgDataError(f'{path}: not a readable notebook ({type(e).__name__}: {why}); restore it (git checkout)')
+
+
 def copy_results(root, site_src):
     "The published runs' reports (self-contained HTML) go into the site, so the home page can link to them."
     for report in sorted((root/'results').glob('*/report.html')):
@@ -265,5 +274,6 @@ if __name__ == '__main__':
             if site.exists() and not (site.is_dir() and replaceable_folder(site)):
                 raise EcgDataError(f'--out {site}: not a site folder this build made (no {MARKER} marker) and not empty; '
                                    'the docs build replaces its folder, so move it away or choose another --out')
+        check_notebooks(root/'nbs')
         (build_quarto if quarto else build)(root, out)
     except EcgDataError as e: raise SystemExit(f'docs: {e}')
