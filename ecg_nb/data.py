@@ -185,6 +185,9 @@ def check_record_files(name:str, # record name, e.g. '100'
     except Exception as e: raise EcgDataError(f'{hea}: header of record {name} cannot be parsed ({e})') from None
     if not header.sig_len or not header.n_sig:
         raise EcgDataError(f'{hea}: header of record {name} declares no samples or no signals')
+    if not (header.fs and np.isfinite(header.fs) and 0 < header.fs <= 100_000):
+        raise EcgDataError(f'{hea}: header of record {name} declares a sampling frequency of {header.fs} Hz; '
+                           'it must be above 0 and at most 100,000')
     check_signal_files(header, data_dir)
     atr = data_dir/f'{name}.{annotator}'
     if not atr.is_file(): raise EcgDataError(f'{atr}: reference annotations of record {name} are missing')

@@ -52,7 +52,9 @@ def _check_fs(path, given, found, how):
         raise EcgDataError(f'{path}: --fs {given:g} Hz does not match the file ({how} says {found:g} Hz)')
     fs = found if found is not None else given
     if fs is None: raise EcgDataError(f'{path}: the file does not say its sampling frequency; pass --fs')
-    if fs <= 0: raise EcgDataError(f'{path}: sampling frequency must be positive, got {fs:g}')
+    if not (np.isfinite(fs) and 0 < fs <= 100_000):  # also a value the file declares: 1 MHz is no ECG
+        raise EcgDataError(f'{path}: sampling frequency {fs:g} Hz ({how or "--fs"}) is not an ECG\'s; '
+                           'it must be above 0 and at most 100,000 Hz')
     return float(fs)
 
 # %% ../nbs/05_predict.ipynb 8

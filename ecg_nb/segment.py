@@ -17,7 +17,7 @@ from scipy import signal as sps
 from scipy.ndimage import maximum_filter1d
 from tqdm import tqdm
 
-from .data import (EcgDataError, Dataset, Record, atomic_path, file_sha256, get_scheme,
+from .data import (EcgDataError, Dataset, Record, atomic_path, check_record_files, file_sha256, get_scheme,
                          list_records, read_record, record_files, resolve_data_dir, BEAT_SYMBOLS)
 
 # %% auto 0
@@ -403,6 +403,10 @@ def build_dataset(data_dir:str|Path|None=None, # database folder (see `resolve_d
                   workers:int=2, # threads reading and cutting records
                  )->Dataset:
     "Labelled beat windows of `records`, cut around the reference R peaks, cached on disk."
+    if not (isinstance(width, (int, np.integer)) and 1 <= width <= 100_000):
+        raise EcgDataError(f'--width {width}: must be a whole number of samples, 1 to 100,000')
+    if r_offset is not None and not 0 <= r_offset < width:
+        raise EcgDataError(f'r_offset {r_offset}: must lie in [0, {width}), inside the window')
     data_dir, scheme = resolve_data_dir(data_dir), get_scheme(scheme)
     names = list_records(data_dir) if records is None else [str(r) for r in records]
     r_offset = width // 2 if r_offset is None else r_offset
@@ -424,6 +428,9 @@ def build_dataset(data_dir:str|Path|None=None, # database folder (see `resolve_d
     with ThreadPoolExecutor(workers) as pool:
         per_record = list(tqdm(pool.map(beats_of, names), total=len(names), disable=None if progress else True,
                                desc='reading records'))
+    if lead != 'MLII' and all(rec.lead_fallback for rec, _, _, _ in per_record):  # a mistyped lead, not records lacking it
+        raise EcgDataError(f'--lead {lead}: none of the {len(names)} records has this lead (record {names[0]} has '
+                           f'{", ".join(check_record_files(names[0], data_dir).sig_name)})')
     sizes = [len(r) for _, r, _, _ in per_record]
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     X = np.empty((offsets[-1], width, 1), np.float32)  # one allocation, filled in place by record

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import run_cli
 from ecg_nb.data import EXCERPT_DIR
-from test_no_data_loss import assert_refused, snapshot, workspace  # noqa: F401 (a fixture)
+from test_no_data_loss import SEED_MODEL as REPO_MODEL, assert_refused, snapshot, workspace  # noqa: F401 (a fixture)
 
 
 @pytest.fixture(scope='module')
@@ -81,3 +81,29 @@ def test_verify_checks_the_excerpt_against_its_own_list():
     proc = run_cli('verify', '--data_dir', 'excerpt')
     assert proc.returncode == 0, proc.stderr
     assert "5 records, every file matches the excerpt's SHA256SUMS" in proc.stdout
+
+
+@pytest.mark.parametrize('args, fragment', [
+    (['--width', '-5'], '--width -5: must be a whole number of samples'),
+    (['--width', '0'], '--width 0'),
+    (['--lead', 'MLI'], "--lead MLI: none of the 5 records has this lead (record 100 has MLII, V5)"),
+    (['--cache_dir', 'afile'], 'afile: is a file, not a folder'),
+])
+def test_dataset_options_and_declared_values(tmp_path, args, fragment):
+    (tmp_path/'afile').write_text('not a folder')
+    before = snapshot(tmp_path)
+    proc = run_cli('dataset', '--data_dir', 'excerpt', *(['--no_cache'] if '--cache_dir' not in args else []), *args,
+                   cwd=tmp_path)
+    assert_refused(proc, tmp_path, before, fragment)
+
+
+def test_header_declaring_an_impossible_sampling_frequency(excerpt_copy, tmp_path):
+    header = excerpt_copy/'119.hea'
+    header.write_text(header.read_text().replace('119 2 360 ', '119 2 1000000 ', 1))
+    before = snapshot(tmp_path)
+    assert_refused(run_cli('dataset', '--data_dir', excerpt_copy, '--no_cache', cwd=tmp_path), tmp_path, before,
+                   '119.hea', 'sampling frequency of 1000000')
+    shutil.copy(header, tmp_path/'119.hea'); shutil.copy(excerpt_copy/'119.dat', tmp_path/'119.dat')
+    before = snapshot(tmp_path)
+    proc = run_cli('predict', '119.hea', '--model', REPO_MODEL, cwd=tmp_path)
+    assert_refused(proc, tmp_path, before, 'sampling frequency 1e+06 Hz')

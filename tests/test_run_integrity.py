@@ -103,3 +103,25 @@ def test_models_dir_that_is_a_file_is_refused_up_front(tmp_path):
     before = snapshot(tmp_path)
     proc = run_cli(*KFOLD, '--synthetic', '--synthetic_n', '200', '--models_dir', 'models', '--run', 'run', cwd=tmp_path)
     assert_refused(proc, tmp_path, before, '--models_dir models: is a file, not a folder')
+
+
+def test_evaluate_refuses_predictions_that_the_model_does_not_give(run):
+    data, folder = run
+    predictions = folder/'fold_0'/'predictions.csv'
+    table = predictions.read_text().splitlines()
+    header, first = table[0].split(','), table[1].split(',')
+    column = header.index('p_N')
+    first[column] = f'{1 - float(first[column]):.6f}'  # one beat's saved probability changed
+    predictions.write_text('\n'.join([table[0], ','.join(first), *table[2:]]) + '\n')
+    before = snapshot(folder.parent)
+    assert_refused(run_cli('evaluate', '--run', 'run', cwd=folder.parent), folder.parent, before,
+                   'fold_0/predictions.csv', 'saved probabilities differ')
+
+
+def test_report_of_a_synthetic_run(tmp_path):
+    proc = run_cli('kfold', '--synthetic', '--synthetic_n', '200', '--k', '2', '--epochs', '1', '--threads', '1',
+                   '--no_html', '--run', 'run', cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    proc = run_cli('report', '--run', 'run', '--no_html', cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert 'Most confident errors' in (tmp_path/'run'/'report.ipynb').read_text()
