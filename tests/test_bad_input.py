@@ -107,3 +107,22 @@ def test_header_declaring_an_impossible_sampling_frequency(excerpt_copy, tmp_pat
     before = snapshot(tmp_path)
     proc = run_cli('predict', '119.hea', '--model', REPO_MODEL, cwd=tmp_path)
     assert_refused(proc, tmp_path, before, 'sampling frequency 1e+06 Hz')
+
+
+def test_weights_of_the_wrong_shape_give_a_short_line(workspace):
+    with zipfile.ZipFile(workspace/'model.keras') as z: files = {name: z.read(name) for name in z.namelist()}
+    files['config.json'] = files['config.json'].replace(b'"units": 10', b'"units": 11', 1)  # the weights stay 10 wide
+    with zipfile.ZipFile(workspace/'odd.keras', 'w') as z:
+        for name, data in files.items(): z.writestr(name, data)
+    before = snapshot(workspace)
+    proc = run_cli('predict', 'my_ecg.csv', '--model', 'odd.keras', cwd=workspace)
+    assert_refused(proc, workspace, before, 'odd.keras', 'not a readable Keras model')
+    assert len(proc.stderr) < 400, proc.stderr  # the message, not the weight arrays
+
+
+def test_mat_file_declaring_an_impossible_sampling_frequency(workspace):
+    import scipy.io
+    scipy.io.savemat(workspace/'ecg.mat', {'val': np.zeros((1, 5000)), 'fs': 1e6})
+    before = snapshot(workspace)
+    proc = run_cli('predict', 'ecg.mat', '--model', 'model.keras', cwd=workspace)
+    assert_refused(proc, workspace, before, 'ecg.mat', 'sampling frequency 1e+06 Hz')
