@@ -107,8 +107,8 @@ def _report(args):
 def _predict(args):
     _headless_plots()
     output = args.output or f'{Path(args.input).stem}_beats.csv'
-    _, summary = predict_file(args.input, model=args.model, run=args.run, fs=args.fs, column=args.column,
-                              scale=args.scale, lead=args.lead, r_peaks=args.r_peaks, output=output,
+    _, summary = predict_file(args.input, model=args.model, run=args.run, scheme=args.scheme, fs=args.fs,
+                              column=args.column, scale=args.scale, lead=args.lead, r_peaks=args.r_peaks, output=output,
                               summary_path=args.summary, output_fig=args.output_fig, chunk_s=args.chunk_s)
     print(f'{summary["file"]}: {summary["beats"]:,} beats in {summary["duration_s"] / 60:.1f} min, mean heart rate '
           f'{summary["mean_heart_rate_bpm"]} bpm; R peaks {summary["r_peaks"]}; classes by {summary["model"]}')
@@ -191,6 +191,8 @@ def make_parser()->argparse.ArgumentParser:
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument('--model', help='a trained model (.keras)')
     which.add_argument('--run', help='a k-fold run folder: average the probabilities of all its fold models')
+    p.add_argument('--scheme', choices=['seed', 'aami'], help="the classes of a model file saved without a model card "
+                   "(older files; a card's classes win)")
     p.add_argument('--fs', type=float, help='sampling frequency in Hz, where the file does not give it')
     p.add_argument('--column', help='CSV column (name or number) or .mat array name')
     p.add_argument('--scale', type=float, help='multiply the samples by this to get mV (e.g. 0.005 for 200 units/mV)')

@@ -8,10 +8,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.util
+import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+import zipfile
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -19,10 +21,11 @@ import wfdb
 
 # %% auto 0
 __all__ = ['MARKER', 'PACKAGE_DIR', 'EXCERPT_DIR', 'DEFAULT_DATA_DIR', 'BEAT_SYMBOLS', 'SCHEMES', 'MITDB_CHECKSUMS', 'EXCERPT',
-           'EXCERPT_MINUTES', 'EcgDataError', 'replaceable_folder', 'atomic_path', 'check_outputs', 'check_archive',
-           'resolve_data_dir', 'list_records', 'check_signal_files', 'check_record_files', 'record_files', 'Record',
-           'read_record', 'ClassScheme', 'get_scheme', 'file_sha256', 'read_checksums', 'verify_database',
-           'download_mitdb', 'write_excerpt', 'Dataset', 'synthetic_dataset']
+           'EXCERPT_MINUTES', 'MODEL_INFO', 'EcgDataError', 'replaceable_folder', 'atomic_path', 'check_outputs',
+           'check_archive', 'resolve_data_dir', 'list_records', 'check_signal_files', 'check_record_files',
+           'record_files', 'Record', 'read_record', 'ClassScheme', 'get_scheme', 'file_sha256', 'read_checksums',
+           'verify_database', 'download_mitdb', 'write_excerpt', 'Dataset', 'ModelInfo', 'write_model_info',
+           'read_model_info', 'synthetic_dataset']
 
 # %% ../nbs/00_data.ipynb 6
 class EcgDataError(ValueError):
@@ -458,6 +461,73 @@ class Dataset:
                 f'{len(np.unique(self.record))} records, counts={self.counts()})')
 
 # %% ../nbs/00_data.ipynb 53
+MODEL_INFO = 'ecg_nb.json'  # the card's name inside a .keras file
+
+@dataclass(frozen=True)
+class ModelInfo:
+    "What a model file says it is: its classes, the input it expects, and what it was trained on."
+    classes: tuple               # output class labels, in the order of the model's outputs
+    scheme: str                  # class scheme, e.g. 'seed' (N, L, R, A, V) or 'aami' (N, S, V, F, Q)
+    fs: float = 360.             # sampling frequency of the input, Hz
+    window: int = 1000           # samples per beat window
+    r_offset: int = 500          # index of the R peak inside the window
+    lead: str = 'MLII'           # the lead it was trained on
+    normalisation: str = 'z-score of each window'  # how each window is scaled before the model sees it
+    extra_inputs: tuple = ()     # names of inputs beyond the beat window (none for the seed architecture)
+    architecture: str = 'seed CNN+LSTM (Oh et al. 2018)'  # what computes the outputs
+    protocol: str = ''           # what its test figures mean, e.g. 'intra-patient (beat-level)'
+    split: str = ''              # how its training beats were chosen: 'stratified', 'record' or 'ds1ds2'
+    trained_on: tuple = ()       # the records whose beats trained it
+    run: str = ''                # the k-fold run it comes from, if any
+    fold: int|None = None        # its fold in that run
+
+    def to_json(self)->str:
+        "The card as JSON (tuples as lists)."
+        return json.dumps({k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}, indent=1)
+
+    @classmethod
+    def from_json(cls, text:str, # the card's JSON
+                  source:str|Path='', # named in errors
+                 )->ModelInfo:
+        "A card read back; `EcgDataError` if it is not one."
+        try: data = json.loads(text)
+        except ValueError as e: raise EcgDataError(f'{source}: its {MODEL_INFO} is not JSON ({e})') from None
+        kinds = {f.name: f.type for f in fields(cls)}
+        if not isinstance(data, dict) or not {'classes', 'scheme'} <= set(data) or set(data) - set(kinds):
+            raise EcgDataError(f'{source}: its {MODEL_INFO} is not a model card (classes and scheme are required; '
+                               f'fields are {", ".join(kinds)})')
+        data = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        if not (data['classes'] and all(isinstance(c, str) for c in data['classes'])):
+            raise EcgDataError(f'{source}: its {MODEL_INFO} names no classes')
+        return cls(**data)
+
+def _add_info(archive:Path, info:ModelInfo):
+    "Write the card into a new .keras file (before it is renamed into place)."
+    with zipfile.ZipFile(archive, 'a', zipfile.ZIP_DEFLATED) as z: z.writestr(MODEL_INFO, info.to_json())
+
+def write_model_info(path:str|Path, # an existing .keras file
+                     info:ModelInfo, # its card
+                    ):
+    "Put (or replace) the card in a .keras file, atomically; every other member is copied byte for byte."
+    path = Path(path)
+    check_archive(path)
+    with atomic_path(path) as tmp:
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(tmp, 'w') as target:
+            for item in source.infolist():
+                if item.filename != MODEL_INFO: target.writestr(item, source.read(item.filename))
+        _add_info(tmp, info)
+
+def read_model_info(path:str|Path, # a .keras file
+                   )->ModelInfo|None: # its card, or None for a model saved without one
+    "The card of a model file."
+    path = Path(path)
+    check_archive(path)
+    with zipfile.ZipFile(path) as z:
+        if MODEL_INFO not in z.namelist(): return None
+        if z.getinfo(MODEL_INFO).file_size > 1 << 20: raise EcgDataError(f'{path}: its {MODEL_INFO} is too large to be a card')
+        return ModelInfo.from_json(z.read(MODEL_INFO).decode('utf-8', errors='replace'), path)
+
+# %% ../nbs/00_data.ipynb 56
 # wave: (offset from R in s, width in s, amplitude in mV); one list per class morphology
 _WAVES = {
     'N': [(-0.20, 0.025, 0.15), (-0.03, 0.008, -0.10), (0.0, 0.010, 1.20), (0.03, 0.009, -0.25), (0.28, 0.045, 0.30)],

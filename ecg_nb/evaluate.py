@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import EcgDataError, atomic_path
+from .data import EcgDataError, atomic_path, read_model_info
 from .kfold import (PROTOCOLS, check_run_data, confusion_figure, fold_complete, fold_dir, fold_indices,
                           load_or_make_folds, load_run_data, read_manifest)
 
@@ -138,7 +138,10 @@ def evaluate_run(run_dir:str|Path, # a k-fold run folder
     for fold in range(params['k']):
         if not fold_complete(run_dir, fold): continue
         _, test_idx = fold_indices(test_fold, fold)
-        model = load_model(fold_dir(run_dir, fold)/'model.keras')
+        path = fold_dir(run_dir, fold)/'model.keras'
+        if (card := read_model_info(path)) is not None and card.classes != tuple(ds.classes):
+            raise EcgDataError(f'{path}: outputs the classes {", ".join(card.classes)}, but the run\'s are {", ".join(ds.classes)}')
+        model = load_model(path)
         table = predictions_table(ds, test_idx, model.predict(ds.X[test_idx], batch_size=1024, verbose=0))
         saved = pd.read_csv(fold_dir(run_dir, fold)/'predictions.csv', dtype={'record': str})
         columns = [f'p_{c}' for c in ds.classes]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import (EcgDataError, Dataset, PACKAGE_DIR, atomic_path, check_outputs, file_sha256, list_records,
+from .data import (EcgDataError, Dataset, ModelInfo, PACKAGE_DIR, atomic_path, check_outputs, file_sha256, list_records,
                          record_files, resolve_data_dir, synthetic_dataset)
 from .segment import build_dataset
 
@@ -175,7 +175,8 @@ def train_fold(ds:Dataset, # every beat of the run
                output_dir:str|Path, # where the fold's files go
                epochs:int=30, batch_size:int=128, lr:float=1e-3, seed:int=0, # training settings (see `train`)
                early_stopping:int|None=None, class_weight:str|None=None, validation_fraction:float=0.1,
-               split:str='stratified', # for the record in metrics.json
+               split:str='stratified', # for the record in metrics.json and the model's card
+               run_name:str='', # the run's name, for the model's card
                logdir:str|Path|None=None, # TensorBoard folder (default: output_dir/logs)
                verbose:int=2, # Keras verbosity
               )->dict: # the metrics, as written to metrics.json
@@ -185,9 +186,12 @@ def train_fold(ds:Dataset, # every beat of the run
     train_idx, test_idx = fold_indices(test_fold, fold)
     timings, start = {}, time.perf_counter()
     model = build_model(input_len=ds.X.shape[1], n_classes=len(ds.classes), lr=lr, seed=seed)
+    info = ModelInfo(classes=tuple(ds.classes), scheme=ds.scheme, window=ds.X.shape[1], r_offset=ds.X.shape[1] // 2,
+                     protocol=PROTOCOLS[split], split=split, trained_on=tuple(sorted(set(ds.record[train_idx].tolist()))),
+                     run=run_name, fold=fold)
     history = train(model, ds.X[train_idx], ds.y[train_idx], epochs=epochs, batch_size=batch_size, seed=seed,
                     class_weight=class_weight, validation_fraction=validation_fraction,
-                    early_stopping=early_stopping, out_dir=output_dir, logdir=logdir, verbose=verbose)
+                    early_stopping=early_stopping, out_dir=output_dir, logdir=logdir, verbose=verbose, info=info)
     timings['train_s'] = time.perf_counter() - start
     start = time.perf_counter()
     best = load_model(output_dir/'model.keras')

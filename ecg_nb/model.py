@@ -16,7 +16,7 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's C++ start-up 
 import keras
 from keras import layers
 
-from .data import EcgDataError, atomic_path, check_archive
+from .data import EcgDataError, ModelInfo, _add_info, atomic_path, check_archive
 
 # %% auto 0
 __all__ = ['build_model', 'layer_table', 'class_weights', 'train', 'load_model']
@@ -55,15 +55,17 @@ def layer_table(model:keras.Model)->'pd.DataFrame':
 
 # %% ../nbs/02_model.ipynb 12
 class _AtomicBestCheckpoint(keras.callbacks.Callback):
-    "Save the model whenever `monitor` improves, to a temporary file renamed over `path`."
-    def __init__(self, path, monitor='val_loss'):
+    "Save the model (with its card, if given) whenever `monitor` improves, to a temporary file renamed over `path`."
+    def __init__(self, path, monitor='val_loss', info=None):
         super().__init__()
-        self.path, self.monitor, self.best = Path(path), monitor, np.inf
+        self.path, self.monitor, self.best, self.info = Path(path), monitor, np.inf, info
     def on_epoch_end(self, epoch, logs=None):
         value = (logs or {}).get(self.monitor)
         if value is not None and value < self.best:
             self.best = value
-            with atomic_path(self.path) as tmp: self.model.save(tmp)
+            with atomic_path(self.path) as tmp:
+                self.model.save(tmp)
+                if self.info is not None: _add_info(tmp, self.info)
 
 def _seed_everything(seed:int):
     keras.utils.set_random_seed(seed)
@@ -93,6 +95,7 @@ def train(model:keras.Model, # a compiled model, e.g. from `build_model`
           tensorboard:bool=True, # write TensorBoard logs (TensorFlow backend)
           logdir:str|Path|None=None, # TensorBoard folder (default: out_dir/logs)
           verbose:int=2, # Keras verbosity: 2 prints one line per epoch, 1 a progress bar
+          info:ModelInfo|None=None, # the card saved inside model.keras (classes, input, what it was trained on)
          )->'pd.DataFrame': # the history: one row per epoch (loss, accuracy, val_loss, val_accuracy, seconds)
     "Fit `model` on (X, y) with a validation split carved from them; checkpoint the best model."
     import pandas as pd
@@ -118,7 +121,7 @@ def train(model:keras.Model, # a compiled model, e.g. from `build_model`
     if out_dir is not None:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        callbacks.append(_AtomicBestCheckpoint(out_dir/'model.keras', monitor))
+        callbacks.append(_AtomicBestCheckpoint(out_dir/'model.keras', monitor, info))
     if tensorboard and keras.backend.backend() == 'tensorflow' and (logdir or out_dir):
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(logdir or out_dir/'logs'), write_graph=False))
     fit = model.fit(X[fit_idx], y[fit_idx], epochs=epochs, batch_size=batch_size, validation_data=validation_data,

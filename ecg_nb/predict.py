@@ -20,14 +20,15 @@ import numpy as np
 from scipy import signal as sps
 from scipy.ndimage import maximum_filter1d
 
-from .data import EcgDataError, SCHEMES, atomic_path, check_archive, check_outputs, check_signal_files
+from .data import (EcgDataError, SCHEMES, atomic_path, check_archive, check_outputs, check_signal_files,
+                         read_model_info)
 from .segment import detect_r_peaks, segment_beats
 
 # %% auto 0
 __all__ = ['MODEL_FS', 'TIME_COLUMNS', 'ARTEFACT_MV', 'EcgSignal', 'read_csv_signal', 'read_wfdb_signal', 'read_mat_signal',
            'load_signal', 'write_mat73', 'check_signal', 'resample_to_model', 'NotSeedModel', 'SeedNumpyModel',
-           'load_seed_numpy', 'Predictor', 'load_predictor', 'classify_signal', 'read_r_peaks', 'plot_prediction',
-           'ecg_input_files', 'predict_file']
+           'load_seed_numpy', 'Predictor', 'model_classes', 'load_predictor', 'classify_signal', 'read_r_peaks',
+           'plot_prediction', 'ecg_input_files', 'predict_file']
 
 # %% ../nbs/05_predict.ipynb 6
 MODEL_FS = 360.  # the sampling frequency the model was trained at, Hz
@@ -682,29 +683,49 @@ def _check_model_fits(m, path:Path, classes:tuple):
         raise EcgDataError(f'{path}: gives {n_out} class probabilities, but its class scheme has {len(classes)} classes '
                            f'({", ".join(classes)}); this model was not trained with that scheme')
 
+def model_classes(path:Path, # a .keras file
+                  scheme:str|None=None, # the scheme the caller expects (None: whatever the model's card says)
+                 )->tuple: # the class labels of the model's outputs, in order
+    "A model's classes, from the card inside its file; a model saved without a card needs `scheme`."
+    info = read_model_info(path)
+    if info is not None:
+        if scheme is not None and SCHEMES[scheme].classes != info.classes:
+            raise EcgDataError(f'{path}: outputs the classes {", ".join(info.classes)} ({info.scheme} scheme), not those '
+                               f'of --scheme {scheme} ({", ".join(SCHEMES[scheme].classes)})')
+        return info.classes
+    if scheme is None:
+        raise EcgDataError(f'{path}: the file does not say which classes the model outputs (saved before ecg_nb '
+                           'wrote a model card); pass --scheme seed or --scheme aami')
+    return SCHEMES[scheme].classes
+
 def load_predictor(model:str|Path|None=None, # a .keras file
                    run:str|Path|None=None, # or a k-fold run folder: all its fold models
-                   scheme:str='seed', # class scheme of a lone model file
+                   scheme:str|None=None, # class scheme of a model file without a card (a card's classes win)
                    engine:str='auto', # 'auto': numpy for the seed architecture, else Keras; or 'numpy', 'keras'
                   )->Predictor:
-    "One model, or the ensemble of a run's fold models."
+    "One model, or the ensemble of a run's fold models, with the class names their files (or the run) give."
     if engine not in ('auto', 'numpy', 'keras'): raise ValueError(f"engine must be 'auto', 'numpy' or 'keras', not {engine!r}")
     if (model is None) == (run is None): raise EcgDataError('pass either a model (--model FILE.keras) or a run (--run DIR)')
+    if scheme is not None and scheme not in SCHEMES:
+        raise EcgDataError(f'--scheme {scheme}: unknown class scheme; choose one of {", ".join(SCHEMES)}')
     if model is not None:
-        loaded = _load_model(Path(model), engine)
-        _check_model_fits(loaded, Path(model), SCHEMES[scheme].classes)
-        return Predictor([loaded], SCHEMES[scheme].classes, f'model {Path(model).name}')
+        path = Path(model)
+        loaded = _load_model(path, engine)
+        classes = model_classes(path, scheme)
+        _check_model_fits(loaded, path, classes)
+        return Predictor([loaded], classes, f'model {path.name}')
     from ecg_nb.evaluate import load_manifest
     from ecg_nb.kfold import fold_complete, fold_dir
     run = Path(run)
     params = load_manifest(run)['parameters']
     folds = [f for f in range(params['k']) if fold_complete(run, f)]
     if not folds: raise EcgDataError(f'{run}: no complete fold, so no model to predict with')
-    models = [_load_model(fold_dir(run, f)/'model.keras', engine) for f in folds]
-    for f, m in zip(folds, models): _check_model_fits(m, fold_dir(run, f)/'model.keras', SCHEMES[params['scheme']].classes)
+    classes = SCHEMES[params['scheme']].classes  # the run's manifest; each fold model's card must agree
+    paths = [fold_dir(run, f)/'model.keras' for f in folds]
+    models = [_load_model(path, engine) for path in paths]
+    for path, m in zip(paths, models): _check_model_fits(m, path, model_classes(path, params['scheme']))
     kind = 'ensemble of %d fold models' % len(models) if len(models) > 1 else 'the one fold model'
-    return Predictor(models, SCHEMES[params['scheme']].classes,
-                     f'{kind} of run {run.name} ({params["split"]} split; mean probability)')
+    return Predictor(models, classes, f'{kind} of run {run.name} ({params["split"]} split; mean probability)')
 
 # %% ../nbs/05_predict.ipynb 36
 def classify_signal(x:np.ndarray, # (n,) float32 signal at 360 Hz, mV
@@ -833,6 +854,7 @@ def _check_options(output_fig, chunk_s, fs, scale):
 def predict_file(path:str|Path, # the ECG: CSV, .mat or WFDB
                  model:str|Path|None=None, # a .keras model ...
                  run:str|Path|None=None, # ... or a k-fold run (ensemble of its fold models)
+                 scheme:str|None=None, # class scheme of a model file saved without a card (a card's classes win)
                  fs:float|None=None, column:str|int|None=None, scale:float|None=None, lead:str|None=None, # reading
                  r_peaks:str|Path|None=None, # R peaks from this file instead of detecting them
                  output:str|Path|None=None, # write the per-beat CSV here
@@ -848,7 +870,7 @@ def predict_file(path:str|Path, # the ECG: CSV, .mat or WFDB
                   {'ECG file': ecg_input_files(path), 'model': model, 'run folder': run, 'R-peak file': r_peaks})
     ecg = check_signal(load_signal(path, fs, column, scale, lead))  # bad input fails before anything loads
     given = read_r_peaks(r_peaks, ecg.fs, len(ecg.samples)) if r_peaks is not None else None
-    predictor = load_predictor(model, run)
+    predictor = load_predictor(model, run, scheme)
     x = resample_to_model(ecg)
     r, probabilities, dropped = classify_signal(x, predictor, given, chunk_s, progress)
     classes = np.array(predictor.classes)
@@ -862,7 +884,7 @@ def predict_file(path:str|Path, # the ECG: CSV, .mat or WFDB
                'mean_heart_rate_bpm': round(float(60 / rr.mean()), 1) if len(rr) else None,
                'beats_dropped_at_edges': dropped, 'artefacts_repaired': list(ecg.notes),
                'r_peaks': f'from {Path(r_peaks).name}' if r_peaks is not None else 'detected (detect_r_peaks)',
-               'model': predictor.description, 'inference': predictor.engine}
+               'model': predictor.description, 'classes': list(predictor.classes), 'inference': predictor.engine}
     # every output goes to a temporary name first; they are renamed into place only once all are written
     with contextlib.ExitStack() as outputs:
         if output is not None: table.to_csv(outputs.enter_context(atomic_path(output)), index=False)

@@ -30,7 +30,7 @@ def odd_models(tmp_path_factory):
 def test_model_must_fit_the_classes_and_the_windows(workspace, odd_models, name, fragments):
     shutil.copy(odd_models/f'{name}.keras', workspace)
     before = snapshot(workspace)
-    proc = run_cli('predict', 'my_ecg.csv', '--model', f'{name}.keras', '--output', 'b.csv', cwd=workspace)
+    proc = run_cli('predict', 'my_ecg.csv', '--model', f'{name}.keras', '--scheme', 'seed', '--output', 'b.csv', cwd=workspace)
     assert_refused(proc, workspace, before, *fragments)
 
 

@@ -12,7 +12,7 @@ import pytest
 import scipy.io
 
 from conftest import run_cli
-from ecg_nb.data import EXCERPT_DIR, read_record
+from ecg_nb.data import EXCERPT_DIR, ModelInfo, read_record
 from ecg_nb.predict import check_signal, load_predictor, load_seed_numpy, read_wfdb_signal, write_mat73
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,7 +26,8 @@ def model(tmp_path_factory):
     from ecg_nb.segment import build_dataset
     folder = tmp_path_factory.mktemp('model')
     ds = build_dataset('excerpt', cache_dir=folder/'cache', progress=False)
-    train(build_model(seed=0), ds.X, ds.y, epochs=3, batch_size=32, out_dir=folder, tensorboard=False, verbose=0)
+    train(build_model(seed=0), ds.X, ds.y, epochs=3, batch_size=32, out_dir=folder, tensorboard=False, verbose=0,
+          info=ModelInfo(classes=ds.classes, scheme=ds.scheme))
     return folder/'model.keras'
 
 
@@ -188,12 +189,12 @@ def test_a_model_that_is_not_the_seed_falls_back_to_keras(signal, tmp_path):
     other = keras.Model(beat, layers.Dense(5, activation='softmax')(x))
     other.save(tmp_path/'biased.keras')
     with pytest.raises(ValueError, match='use_bias'): load_seed_numpy(tmp_path/'biased.keras')
-    predictor = load_predictor(model=tmp_path/'biased.keras')
+    predictor = load_predictor(model=tmp_path/'biased.keras', scheme='seed')  # saved without a card: scheme given
     assert predictor.engine == 'keras'
     beats = beats_of(signal)
     np.testing.assert_allclose(predictor(beats), other.predict(beats, verbose=0), atol=1e-6)
     pd.DataFrame({'ecg': signal}).to_csv(tmp_path/'x.csv', index=False)
-    proc = run_cli('predict', tmp_path/'x.csv', '--fs', '360', '--model', tmp_path/'biased.keras', '--output',
+    proc = run_cli('predict', tmp_path/'x.csv', '--fs', '360', '--model', tmp_path/'biased.keras', '--scheme', 'seed', '--output',
                    tmp_path/'o.csv', '--summary', tmp_path/'s.json', cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert json.loads((tmp_path/'s.json').read_text())['inference'] == 'keras'
@@ -276,3 +277,38 @@ def test_a_long_recording_end_to_end(tmp_path):
     assert abs(summary['beats'] - 72 * (per_copy['beats'] + per_copy['beats_dropped_at_edges'])) < 72  # joins may add or drop one
     assert np.diff(pd.read_csv(tmp_path/'o.csv')['sample']).min() > 0.25 * 360  # no beat counted twice
     assert peak_kb / 1024 < 600, peak_kb  # TensorFlow alone took the command past 800 MB
+
+
+def test_a_model_of_an_aami_run_labels_beats_with_aami_classes(tmp_path):
+    # the bug this guards: a fold model of an `--scheme aami` run was labelled N, L, R, A, V
+    proc = run_cli('kfold', '--data_dir', 'excerpt', '--scheme', 'aami', '--k', '2', '--folds', '0', '--epochs', '1',
+                   '--threads', '1', '--no_html', '--run', 'aami', cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    model = tmp_path/'aami'/'fold_0'/'model.keras'
+    from ecg_nb.data import read_model_info
+    card = read_model_info(model)
+    assert card.classes == ('N', 'S', 'V', 'F', 'Q') and card.scheme == 'aami' and card.fold == 0 and card.run == 'aami'
+    assert card.protocol == 'intra-patient (beat-level)' and set(card.trained_on) == {'100', '119', '209', '214', '232'}
+    proc = run_cli('predict', EXCERPT_DIR/'209.hea', '--model', model, '--output', 'beats.csv', '--summary', 's.json',
+                   cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    beats = pd.read_csv(tmp_path/'beats.csv')
+    assert [c for c in beats.columns if c.startswith('p_')] == ['p_N', 'p_S', 'p_V', 'p_F', 'p_Q']
+    assert set(beats['class']) <= {'N', 'S', 'V', 'F', 'Q'}
+    assert json.loads((tmp_path/'s.json').read_text())['classes'] == ['N', 'S', 'V', 'F', 'Q']
+    proc = run_cli('predict', EXCERPT_DIR/'209.hea', '--model', model, '--scheme', 'seed', cwd=tmp_path)
+    assert proc.returncode == 1 and 'outputs the classes N, S, V, F, Q (aami scheme), not those of --scheme seed' in proc.stderr
+
+
+def test_a_model_without_a_card_needs_its_scheme(tmp_path):
+    import zipfile
+    with zipfile.ZipFile(COMMITTED[0]) as source, zipfile.ZipFile(tmp_path/'old.keras', 'w') as target:
+        for item in source.infolist():
+            if item.filename != 'ecg_nb.json': target.writestr(item, source.read(item.filename))
+    proc = run_cli('predict', EXCERPT_DIR/'119.hea', '--model', 'old.keras', cwd=tmp_path)
+    assert proc.returncode == 1 and 'does not say which classes' in proc.stderr and 'pass --scheme' in proc.stderr
+    assert not list(tmp_path.glob('*.csv'))
+    proc = run_cli('predict', EXCERPT_DIR/'119.hea', '--model', 'old.keras', '--scheme', 'seed', '--output', 'b.csv',
+                   cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert 'p_L' in pd.read_csv(tmp_path/'b.csv').columns
