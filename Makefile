@@ -9,9 +9,9 @@ EXTRAS ?= dev
 # cells flagged `#| slow` need the full database: run them only when ECG_NB_DATA points at one
 SLOW := $(if $(ECG_NB_DATA),--flags slow,)
 
-.PHONY: install demo test check bench clean run-notebooks publish docs docs-serve
+.PHONY: install hooks demo test check bench clean run-notebooks publish docs docs-serve
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed hooks
 
 $(VENV)/.installed: setup.py settings.ini
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,18 @@ $(VENV)/.installed: setup.py settings.ini
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	$(BIN)/python -m pip check
 	touch $@
+
+# git runs .githooks/pre-commit (nbdev_clean on the staged notebooks, and ecg_nb/ checked against nbdev_export)
+# once core.hooksPath points there. Only in the main checkout, whose git config every linked worktree shares
+# (the relative path then finds each worktree's own .githooks); elsewhere, or where hooks are set already, a note.
+hooks:
+	@if ! git rev-parse --git-dir >/dev/null 2>&1; then echo "hooks: not a git checkout, no commit hooks"; \
+	elif [ "$$(git config core.hooksPath)" = .githooks ]; then :; \
+	elif [ "$$(cd "$$(git rev-parse --git-dir)" && pwd -P)" != "$$(cd "$$(git rev-parse --git-common-dir)" && pwd -P)" ]; then \
+		echo "hooks: a linked worktree: run 'make hooks' in the main checkout to enable .githooks"; \
+	elif [ -n "$$(git config core.hooksPath)" ] || [ -x "$$(git rev-parse --git-path hooks/pre-commit)" ]; then \
+		echo "hooks: this clone has commit hooks of its own, left as they are; ecg_nb's: git config core.hooksPath .githooks"; \
+	else git config core.hooksPath .githooks && echo "hooks: git now runs .githooks/pre-commit (nbdev_clean, export check)"; fi
 
 # the main job on the embedded excerpt: dataset and figure, R-peak scores, a 2-fold run and its report
 demo: install
