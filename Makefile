@@ -9,7 +9,7 @@ EXTRAS ?= dev
 # cells flagged `#| slow` need the full database: run them only when ECG_NB_DATA points at one
 SLOW := $(if $(ECG_NB_DATA),--flags slow,)
 
-.PHONY: install hooks demo test check bench clean run-notebooks publish docs docs-serve
+.PHONY: install hooks demo test check bench clean run-notebooks publish docs docs-serve setup train eval report predict
 
 install: $(VENV)/.installed hooks
 
@@ -31,6 +31,14 @@ hooks:
 	elif [ -n "$$(git config core.hooksPath)" ] || [ -x "$$(git rev-parse --git-path hooks/pre-commit)" ]; then \
 		echo "hooks: this clone has commit hooks of its own, left as they are; ecg_nb's: git config core.hooksPath .githooks"; \
 	else git config core.hooksPath .githooks && echo "hooks: git now runs .githooks/pre-commit (nbdev_clean, export check)"; fi
+
+# the seed's targets, with its variables (repro.sh says what each means; make passes those given on its command
+# line or in the environment): make train FOLDS=2 EPOCHS=1 DATA_DIR=excerpt RUN=runs/try, then make eval, make
+# report, make predict ECG=file; DRY_RUN=1 prints the ecg_nb commands only
+setup: install
+
+train eval report predict: install
+	./repro.sh $@
 
 # the main job on the embedded excerpt: dataset and figure, R-peak scores, a 2-fold run and its report
 demo: install
