@@ -9,9 +9,9 @@ EXTRAS ?= dev
 # cells flagged `#| slow` need the full database: run them only when ECG_NB_DATA points at one
 SLOW := $(if $(ECG_NB_DATA),--flags slow,)
 
-.PHONY: install demo test check bench clean run-notebooks publish docs docs-serve
+.PHONY: install hooks demo test check bench clean run-notebooks publish docs docs-serve setup train eval report predict
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed hooks
 
 $(VENV)/.installed: setup.py settings.ini
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,26 @@ $(VENV)/.installed: setup.py settings.ini
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	$(BIN)/python -m pip check
 	touch $@
+
+# git runs .githooks/pre-commit (nbdev_clean on the staged notebooks, and ecg_nb/ checked against nbdev_export)
+# once core.hooksPath points there. Only in the main checkout, whose git config every linked worktree shares
+# (the relative path then finds each worktree's own .githooks); elsewhere, or where hooks are set already, a note.
+hooks:
+	@if ! git rev-parse --git-dir >/dev/null 2>&1; then echo "hooks: not a git checkout, no commit hooks"; \
+	elif [ "$$(git config core.hooksPath)" = .githooks ]; then :; \
+	elif [ "$$(cd "$$(git rev-parse --git-dir)" && pwd -P)" != "$$(cd "$$(git rev-parse --git-common-dir)" && pwd -P)" ]; then \
+		echo "hooks: a linked worktree: run 'make hooks' in the main checkout to enable .githooks"; \
+	elif [ -n "$$(git config core.hooksPath)" ] || [ -x "$$(git rev-parse --git-path hooks/pre-commit)" ]; then \
+		echo "hooks: this clone has commit hooks of its own, left as they are; ecg_nb's: git config core.hooksPath .githooks"; \
+	else git config core.hooksPath .githooks && echo "hooks: git now runs .githooks/pre-commit (nbdev_clean, export check)"; fi
+
+# the seed's targets, with its variables (repro.sh says what each means; make passes those given on its command
+# line or in the environment): make train FOLDS=2 EPOCHS=1 DATA_DIR=excerpt RUN=runs/try, then make eval, make
+# report, make predict ECG=file; DRY_RUN=1 prints the ecg_nb commands only
+setup: install
+
+train eval report predict: install
+	./repro.sh $@
 
 # the main job on the embedded excerpt: dataset and figure, R-peak scores, a 2-fold run and its report
 demo: install
