@@ -23,16 +23,13 @@ ENV TF_CPP_MIN_LOG_LEVEL=2 \
 # a virtual environment, because Debian's python3 refuses `pip install` into the system (PEP 668)
 RUN python3 -m venv /opt/venv
 
-# the dependencies first, read from settings.ini alone, so that a change to the code reuses this layer. Beside
-# the package's requirements, what running the fold and report notebooks needs and those requirements lack
-# (only the dev extra brings it): ipykernel (papermill's `python3` kernel), nbconvert (their HTML copies; jinja2
-# for pandas' Styler comes with it), and nbdev and fastcore at the dev extra's pins (their set-up cells import
-# nbdev.showdoc and fastcore.test).
+# the dependencies first, read from settings.ini alone, so that a change to the code reuses this layer. They include
+# what running the fold and report notebooks needs: ipykernel (papermill's `python3` kernel), nbconvert and jinja2
+# (their HTML copies, pandas' Styler), and nbdev and fastcore (their set-up cells import nbdev.showdoc, fastcore.test).
 WORKDIR /opt/ecg_nb
 COPY settings.ini ./
-RUN pip install ipykernel nbconvert $(python3 -c "import configparser, shlex; c = configparser.ConfigParser(delimiters=['=']); \
-        c.read('settings.ini'); s = c['DEFAULT']; print(s['requirements'], *[r for r in shlex.split(s['dev_requirements']) \
-        if r.startswith(('nbdev', 'execnb', 'fastcore', 'ghapi'))])")
+RUN pip install $(python3 -c "import configparser; c = configparser.ConfigParser(delimiters=['=']); \
+        c.read('settings.ini'); print(c['DEFAULT']['requirements'])")
 
 # editable, as `ecg_nb kfold` requires: it finds nbs/03_kfold.ipynb beside the package
 COPY . .
