@@ -68,18 +68,29 @@ def atomic_path(path:str|Path, # final file or folder name
         if parent.exists():
             if not parent.is_dir(): raise EcgDataError(f'{parent}: is a file, not a folder; choose another path for {path.name}')
             break
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]  # folders made here, removed on failure
+    def remove_made_folders():
+        for folder in missing:
+            try: folder.rmdir()
+            except OSError: break  # not empty (or gone): leave it and what holds it
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent))/path.name
-    except OSError as e: raise EcgDataError(f'{path.parent}: cannot write here ({e.strerror or e})') from None
+    except OSError as e:
+        remove_made_folders()
+        raise EcgDataError(f'{path.parent}: cannot write here ({e.strerror or e})') from None
+    done = False
     try:
         yield tmp
         _put_in_place(tmp, path)
+        done = True
     except OSError as e:
         # the output's own file system said no (full, read-only, ...): name the output, not the temporary
         if e.filename is not None and not str(e.filename).startswith(str(tmp.parent)) and Path(e.filename) != path: raise
         raise EcgDataError(f'{path}: could not be written ({e.strerror or e}); nothing was changed') from None
-    finally: shutil.rmtree(tmp.parent, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp.parent, ignore_errors=True)
+        if not done: remove_made_folders()
 
 # %% ../nbs/00_data.ipynb 12
 def _paths(value)->list[Path]:

@@ -17,6 +17,14 @@ def run_cli(*args, cwd=None, env=None):
                           env={**os.environ, **(env or {})}, timeout=600)
 
 
+def assert_one_line_error(proc, *fragments):
+    "Exit status 1 and one line on stderr (no traceback) that holds every fragment."
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and 'Traceback' not in proc.stderr, proc.stderr
+    for fragment in fragments: assert fragment in lines[0], lines[0]
+
+
 @pytest.fixture
 def excerpt_copy(tmp_path):
     "A writable copy of the embedded excerpt, for damaging."

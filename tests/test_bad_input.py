@@ -126,3 +126,20 @@ def test_mat_file_declaring_an_impossible_sampling_frequency(workspace):
     before = snapshot(workspace)
     proc = run_cli('predict', 'ecg.mat', '--model', 'model.keras', cwd=workspace)
     assert_refused(proc, workspace, before, 'ecg.mat', 'sampling frequency 1e+06 Hz')
+
+
+@pytest.mark.parametrize('where, error', [
+    ('pandas.DataFrame.to_csv', OSError(28, 'No space left on device')),  # a full disk while writing
+    ('tempfile.mkdtemp', OSError(30, 'Read-only file system')),          # a read-only folder
+])
+def test_full_or_read_only_disk_is_one_line_naming_the_output(workspace, monkeypatch, where, error):
+    from test_fuzz_commands import call
+    def fail(*args, **kwargs):
+        raise type(error)(error.errno, error.strerror, str(args[1] if len(args) > 1 else args[0]) if args else None)
+    monkeypatch.setattr(where, fail)
+    before = snapshot(workspace)
+    status, _, err = call('predict', 'my_ecg.csv', '--model', 'model.keras', '--output', 'out/beats.csv', cwd=workspace)
+    assert status == 1 and len(err.strip().splitlines()) == 1, err
+    assert 'beats.csv' in err or 'out' in err, err
+    assert error.strerror in err and 'Errno' not in err and '.tmp' not in err, err
+    assert snapshot(workspace) == before  # not even the folder made for the output is left

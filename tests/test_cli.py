@@ -4,15 +4,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from conftest import run_cli
-
-
-def assert_one_line_error(proc, *fragments):
-    assert proc.returncode == 1, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr  # one line, not a traceback
-    assert 'Traceback' not in proc.stderr
-    for fragment in fragments: assert fragment in lines[0], lines[0]
+from conftest import assert_one_line_error, run_cli
 
 
 def test_dataset_on_excerpt_writes_figure_and_counts(tmp_path):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import run_cli
+from conftest import assert_one_line_error, run_cli
 from ecg_nb.data import EXCERPT_DIR, read_record
 from ecg_nb.segment import detection_scores
 
@@ -91,10 +91,7 @@ def test_an_ambiguous_file_is_refused_in_one_line(case, signal, tmp_path):
     path = write(tmp_path/name, text)
     out = tmp_path/'out'
     proc = run_cli('predict', path, '--model', MODEL, *extra, '--output', out/'o.csv', '--summary', out/'s.json', cwd=tmp_path)
-    assert proc.returncode == 1, proc.stdout
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and 'Traceback' not in proc.stderr, proc.stderr
-    assert message in lines[0] and path.name in lines[0], lines[0]
+    assert_one_line_error(proc, message, path.name)
     assert not out.exists()  # no output written
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import scipy.io
 
-from conftest import run_cli
+from conftest import assert_one_line_error, run_cli
 from ecg_nb.data import EXCERPT_DIR, ModelInfo, read_record
 from ecg_nb.predict import check_signal, load_predictor, load_seed_numpy, read_wfdb_signal, write_mat73
 
@@ -133,10 +133,7 @@ def test_bad_input_gives_one_line_and_no_output(case, model, signal, tmp_path):
     out = tmp_path/'out'
     proc = predict(model, path, *extra, '--output', out/'o.csv', '--summary', out/'s.json', '--output_fig', out/'f.png',
                    cwd=tmp_path)
-    assert proc.returncode == 1, proc.stdout
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and 'Traceback' not in proc.stderr, proc.stderr
-    assert message in lines[0] and path.name in lines[0], lines[0]
+    assert_one_line_error(proc, message, path.name)
     assert not out.exists()  # no partial output
 
 
