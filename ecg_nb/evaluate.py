@@ -10,14 +10,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import EcgDataError, atomic_path, read_model_info
+from .data import EcgDataError, atomic_path, check_archive, read_model_info
 from .kfold import (PROTOCOLS, check_run_data, confusion_figure, fold_complete, fold_dir, fold_indices,
-                          load_or_make_folds, load_run_data, read_manifest)
+                          load_or_make_folds, load_run_data, read_fold_metrics, read_manifest)
 
 # %% auto 0
 __all__ = ['METRICS', 'OH_2018', 'INTER_PATIENT_NOTE', 'INTRA_PATIENT_NOTE', 'EVAL_NOTEBOOK', 'classification_metrics',
-           'load_manifest', 'run_predictions', 'run_summary', 'report_table', 'per_record_accuracy', 'evaluate_run',
-           'protocol_note', 'confident_errors', 'plot_beats', 'report_markdown', 'write_report']
+           'load_manifest', 'run_predictions', 'run_summary', 'report_table', 'per_record_accuracy', 'check_run',
+           'evaluate_run', 'protocol_note', 'confident_errors', 'plot_beats', 'report_markdown', 'write_report']
 
 # %% ../nbs/04_eval.ipynb 6
 METRICS = ('sensitivity', 'specificity', 'ppv', 'f1')
@@ -118,6 +118,32 @@ def per_record_accuracy(predictions:'pd.DataFrame')->'pd.DataFrame':
     return predictions.groupby('record').apply(summarise, include_groups=False).sort_values('accuracy')
 
 # %% ../nbs/04_eval.ipynb 15
+def check_run(run_dir:str|Path, # a k-fold run folder
+              data_dir:str|Path|None=None, # the data, if not where the run found it
+             )->tuple: # (manifest, dataset, test fold of each beat), for the caller to use
+    "Every check `evaluate` and `report` make before any work: the manifest, the data against its checksums, the folds, and each complete fold's metrics, predictions and model file."
+    import zipfile
+    run_dir = Path(run_dir)
+    manifest = load_manifest(run_dir)
+    params = manifest['parameters']
+    check_run_data(manifest, data_dir, where=run_dir/'manifest.json')  # the models are judged on the data they were made with
+    ds = load_run_data(data_dir if data_dir is not None else params['data_dir'], params['records'], params['scheme'],
+                       params['synthetic'], params['synthetic_n'], params['seed'])
+    test_fold = load_or_make_folds(run_dir, ds, params['k'], params['split'], params['seed'])
+    for fold in range(params['k']):
+        if not fold_complete(run_dir, fold): continue
+        read_fold_metrics(run_dir, fold)
+        if not (fold_dir(run_dir, fold)/'predictions.csv').is_file():
+            raise EcgDataError(f'{fold_dir(run_dir, fold)/"predictions.csv"}: missing; delete the folder to redo that fold')
+        path = fold_dir(run_dir, fold)/'model.keras'
+        if not path.is_file(): raise EcgDataError(f'{path}: no such model file; delete the folder to redo that fold')
+        check_archive(path)
+        with zipfile.ZipFile(path) as z:
+            if (damaged := z.testzip()) is not None: raise EcgDataError(f'{path}: damaged ({damaged} fails its CRC check)')
+        if (card := read_model_info(path)) is not None and card.classes != tuple(ds.classes):
+            raise EcgDataError(f'{path}: outputs the classes {", ".join(card.classes)}, but the run\'s are {", ".join(ds.classes)}')
+    return manifest, ds, test_fold
+
 def evaluate_run(run_dir:str|Path, # a k-fold run folder
                  data_dir:str|Path|None=None, # the data, if not where the run found it
                  progress:bool=True, # print a line per fold
@@ -127,21 +153,14 @@ def evaluate_run(run_dir:str|Path, # a k-fold run folder
     from ecg_nb.model import load_model
     from ecg_nb.kfold import predictions_table
     run_dir = Path(run_dir)
-    manifest = load_manifest(run_dir)
+    manifest, ds, test_fold = check_run(run_dir, data_dir)
     params = manifest['parameters']
-    check_run_data(manifest, data_dir, where=run_dir/'manifest.json')  # the models are judged on the data they were made with
-    ds = load_run_data(data_dir if data_dir is not None else params['data_dir'], params['records'], params['scheme'],
-                       params['synthetic'], params['synthetic_n'], params['seed'])
-    test_fold = load_or_make_folds(run_dir, ds, params['k'], params['split'], params['seed'])
     out = run_dir/'evaluation'
     frames, largest_difference = [], 0.
     for fold in range(params['k']):
         if not fold_complete(run_dir, fold): continue
         _, test_idx = fold_indices(test_fold, fold)
-        path = fold_dir(run_dir, fold)/'model.keras'
-        if (card := read_model_info(path)) is not None and card.classes != tuple(ds.classes):
-            raise EcgDataError(f'{path}: outputs the classes {", ".join(card.classes)}, but the run\'s are {", ".join(ds.classes)}')
-        model = load_model(path)
+        model = load_model(fold_dir(run_dir, fold)/'model.keras')
         table = predictions_table(ds, test_idx, model.predict(ds.X[test_idx], batch_size=1024, verbose=0))
         saved = pd.read_csv(fold_dir(run_dir, fold)/'predictions.csv', dtype={'record': str})
         columns = [f'p_{c}' for c in ds.classes]
@@ -303,7 +322,7 @@ def write_report(run_dir:str|Path, # a k-fold run folder
     "Execute the evaluation notebook for a run into `<run>/report.ipynb`, `report.html` and `report.md`."
     from ecg_nb.kfold import execute_report, kfold_template
     run_dir = Path(run_dir)
-    load_manifest(run_dir)  # fail early, with the message, if this is not a run
+    check_run(run_dir, data_dir)  # every damage found now, in one line, before the notebook runs
     template = kfold_template().parent/EVAL_NOTEBOOK
     execute_report(template, run_dir/'report.ipynb', dict(run_dir=run_dir, data_dir=data_dir), html=html)
     return run_dir/'report.md'

@@ -60,8 +60,10 @@ def call(*argv, cwd):
 
 
 def check_contract(case, status, err, folder, before, outputs=(), must_fail=False):
-    "Success with every output, or one line and nothing changed."
+    """Success with every output, or one line and nothing changed. The first case of each test is the intact input,
+    which must succeed: a command that refused everything would otherwise pass."""
     errors = [l for l in err.strip().splitlines() if 'warning:' not in l]
+    if case.startswith('intact'): assert status == 0, f'{case}: {err}'
     if status == 0:
         assert not must_fail, f'{case}: accepted'
         for path in outputs: assert (folder/path).is_file(), f'{case}: succeeded without writing {path}'
@@ -84,7 +86,7 @@ def predict_inputs(tmp_path_factory):
 
 
 def predict_cases(inputs):
-    cases = []
+    cases = [('intact csv', {}, ['ecg.csv'], False), ('intact wfdb', {}, ['119.hea'], False)]
     for case, data in mutations((inputs/'ecg.csv').read_bytes(), 40, seed=1):
         cases.append((f'csv {case}', {'ecg.csv': data}, ['ecg.csv'], False))
     for case, data in mutations((inputs/'119.hea').read_bytes(), 20, seed=2):
@@ -131,7 +133,7 @@ def test_predict_contract_on_generated_bad_input(predict_inputs, tmp_path):
 # --- dataset, detect, verify, download: damaged database folders ------------------------------------------------
 
 def database_cases():
-    cases = []
+    cases = [('intact', '100.hea', (EXCERPT_DIR/'100.hea').read_bytes())]
     for i, (name, size) in enumerate([('100.hea', 0), ('119.hea', 0), ('100.dat', 0), ('119.atr', 0)]):
         data = (EXCERPT_DIR/name).read_bytes()
         for case, damaged in mutations(data, 26, seed=10 + i): cases.append((f'{name} {case}', name, damaged))
@@ -150,7 +152,8 @@ def two_records(tmp_path_factory):
 
 @pytest.mark.parametrize('command', ['dataset', 'detect', 'verify'])
 def test_database_commands_on_generated_damage(two_records, tmp_path, command):
-    cases = database_cases()
+    # verify holds two records against PhysioNet's whole list: even the intact copy fails it
+    cases = database_cases()[1:] if command == 'verify' else database_cases()
     assert len(cases) >= 100
     for k, (case, name, damaged) in enumerate(cases):
         root = tmp_path/f'{k:03d}'
@@ -168,7 +171,7 @@ def test_database_commands_on_generated_damage(two_records, tmp_path, command):
 
 def test_download_on_generated_damage(two_records, tmp_path):
     # PhysioNet is unreachable here, so every download fails: the folder must stay exactly as it was
-    cases = database_cases()
+    cases = database_cases()[1:]
     for k, (case, name, damaged) in enumerate(cases):
         root = tmp_path/f'{k:03d}'
         shutil.copytree(two_records, root/'db')
@@ -197,7 +200,7 @@ KFOLD = ['kfold', '--data_dir', 'db', '--records', '100', '119', '--k', '2', '--
 
 
 def run_file_cases(root):
-    cases = []
+    cases = [('intact', 'manifest.json', (root/'run'/'manifest.json').read_bytes())]
     for i, name in enumerate(['manifest.json', 'folds.npz', 'fold_0/metrics.json']):
         for case, damaged in mutations((root/'run'/name).read_bytes(), 25, seed=20 + i):
             cases.append((f'{name} {case}', name, damaged))
@@ -229,14 +232,13 @@ def test_evaluate_and_report_on_generated_damage(complete_run, tmp_path, command
     cases = run_file_cases(complete_run)
     for case, damaged in mutations((complete_run/'run'/'fold_1'/'model.keras').read_bytes(), 25, seed=30):
         cases.append((f'model {case}', 'fold_1/model.keras', damaged))
-    if command == 'report':  # a report executes a notebook (seconds each): the damage it must refuse up front
-        cases = [c for c in cases if c[1] == 'manifest.json' and 'truncated' in c[0]]
+    assert len(cases) >= 100
     for k, (case, name, damaged) in enumerate(cases):
         root = tmp_path/f'{k:03d}'
         shutil.copytree(complete_run, root)
         (root/'run'/name).write_bytes(damaged)
         before = snapshot(root)
         status, _, err = call(command, '--run', 'run', *(['--no_html'] if command == 'report' else []), cwd=root)
-        check_contract(f'{command} {case}', status, err, root, before,
+        check_contract(f'{command} {case}', status, err, root, before, outputs=['run/report.md'] if command == 'report' else [],
                        must_fail=name == 'manifest.json' and 'truncated' in case)
         shutil.rmtree(root)
