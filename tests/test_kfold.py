@@ -132,5 +132,5 @@ def test_report_when_the_runs_data_is_gone(tmp_path, excerpt_copy):
     excerpt_copy.rmdir()
     proc = run_cli('report', '--run', run, '--no_html', cwd=tmp_path)
     assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
-    assert '04_eval.ipynb failed: EcgDataError' in proc.stderr and 'no such database folder' in proc.stderr
+    assert 'no such database folder' in proc.stderr  # found before the report's notebook runs
     assert not (run/'report.ipynb').exists() and not (run/'report.md').exists()
