@@ -6,11 +6,13 @@
 from __future__ import annotations
 
 import argparse
+import builtins
 import contextlib
 import os
 import sys
 from pathlib import Path
 
+from . import __version__
 from .data import (EXCERPT_DIR, EcgDataError, atomic_path, check_outputs, download_mitdb, list_records,
                          read_checksums, resolve_data_dir, verify_database)
 from .segment import build_dataset, evaluate_detector, plot_class_examples
@@ -125,6 +127,7 @@ class _OneLineParser(argparse.ArgumentParser):
 def make_parser()->argparse.ArgumentParser:
     "The `ecg_nb` argument parser."
     parser = _OneLineParser(prog='ecg_nb', description='Heartbeat classification on MIT-BIH (see the notebooks).')
+    parser.add_argument('--version', action='version', version=f'ecg_nb {__version__}')
     commands = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
 
     p = commands.add_parser('download', help='download MIT-BIH from PhysioNet and verify it')
@@ -238,3 +241,6 @@ def main(argv:list[str]|None=None, # arguments (default: sys.argv[1:])
         print(f'ecg_nb {args.command}: error: {e}', file=sys.stderr)
         return 1
     return 0
+
+# %% ../nbs/06_cli.ipynb 10
+if __name__ == '__main__' and not hasattr(builtins, '__IPYTHON__'): sys.exit(main())  # python -m ecg_nb.cli, not a notebook

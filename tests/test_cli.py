@@ -83,3 +83,16 @@ def test_dataset_full_database(full_data, tmp_path):
     proc = run_cli('dataset', '--data_dir', full_data)
     assert proc.returncode == 0, proc.stderr
     assert 'Dataset(99,910 beats' in proc.stdout
+
+
+def test_python_dash_m_and_version():
+    import subprocess, sys
+    from ecg_nb import __version__
+    version = subprocess.run([sys.executable, '-m', 'ecg_nb.cli', '--version'], capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.strip() == f'ecg_nb {__version__}', version
+    helped = subprocess.run([sys.executable, '-m', 'ecg_nb.cli', '--help'], capture_output=True, text=True)
+    assert helped.returncode == 0 and 'usage: ecg_nb' in helped.stdout and 'predict' in helped.stdout, helped
+    verified = subprocess.run([sys.executable, '-m', 'ecg_nb.cli', 'verify', '--data_dir', 'excerpt'], capture_output=True, text=True)
+    assert verified.returncode == 0 and "every file matches the excerpt's SHA256SUMS" in verified.stdout, verified
+    wrong = subprocess.run([sys.executable, '-m', 'ecg_nb.cli', 'predict'], capture_output=True, text=True)
+    assert wrong.returncode == 2 and len(wrong.stderr.strip().splitlines()) == 1, wrong.stderr
