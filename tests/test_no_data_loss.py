@@ -195,3 +195,10 @@ def test_docs_build_never_deletes_a_folder_it_did_not_make(fake_repo, out, fragm
     assert len(proc.stderr.strip().splitlines()) == 1 and 'Traceback' not in proc.stderr, proc.stderr
     for fragment in fragments: assert fragment in proc.stderr
     assert snapshot(fake_repo) == before
+
+
+def test_figure_over_the_model_is_refused(workspace):
+    shutil.copy(workspace/'model.keras', workspace/'model.png')  # a model whose name is a figure's
+    before = snapshot(workspace)
+    proc = run_cli('predict', 'my_ecg.csv', '--model', 'model.png', '--output_fig', 'model.png', cwd=workspace)
+    assert_refused(proc, workspace, before, '--output_fig model.png', 'is the model')
