@@ -33,6 +33,7 @@ def test_kfold_writes_a_complete_report_per_fold(tmp_path):
         seen += len(predictions)
         report = (folder/f'fold_{fold}.ipynb').read_text()
         assert 'Fold %d accuracy:' % fold in report and str(tmp_path) not in report  # no machine paths
+        assert '.tmp' not in report  # nor the temporary name of the report being written
     assert seen == 1896  # every beat tested exactly once
     assert not list(run.glob('*.partial'))
 
