@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.util
+import itertools
 import json
 import os
 import shutil
@@ -64,11 +65,10 @@ def atomic_path(path:str|Path, # final file or folder name
     if path.is_dir() and not replaceable_folder(path, replaceable):
         raise EcgDataError(f'{path}: a folder that ecg_nb did not make (no {MARKER} marker) and not empty; ecg_nb '
                            'does not replace it: move it away or choose another path')
-    for parent in (path.parent, *path.parent.parents):
-        if parent.exists():
-            if not parent.is_dir(): raise EcgDataError(f'{parent}: is a file, not a folder; choose another path for {path.name}')
-            break
-    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]  # folders made here, removed on failure
+    ancestors = (path.parent, *path.parent.parents)
+    missing = list(itertools.takewhile(lambda p: not p.exists(), ancestors))  # folders made here, removed on failure
+    if not ancestors[len(missing)].is_dir():
+        raise EcgDataError(f'{ancestors[len(missing)]}: is a file, not a folder; choose another path for {path.name}')
     def remove_made_folders():
         for folder in missing:
             try: folder.rmdir()
@@ -124,7 +124,6 @@ def check_archive(path:str|Path, # a zip archive, e.g. a .keras model
                   limit:int=256 << 20, # the most bytes its members may unpack to (ecg_nb's models are kilobytes)
                  ):
     "Refuse a zip archive that is not one, or that would unpack to more than `limit` bytes, from its directory alone."
-    import zipfile
     path = Path(path)
     try:
         with zipfile.ZipFile(path) as z: size = sum(info.file_size for info in z.infolist())
@@ -503,10 +502,10 @@ class ModelInfo:
         "A card read back; `EcgDataError` if it is not one."
         try: data = json.loads(text)
         except ValueError as e: raise EcgDataError(f'{source}: its {MODEL_INFO} is not JSON ({e})') from None
-        kinds = {f.name: f.type for f in fields(cls)}
-        if not isinstance(data, dict) or not {'classes', 'scheme'} <= set(data) or set(data) - set(kinds):
+        names = [f.name for f in fields(cls)]
+        if not isinstance(data, dict) or not {'classes', 'scheme'} <= set(data) or set(data) - set(names):
             raise EcgDataError(f'{source}: its {MODEL_INFO} is not a model card (classes and scheme are required; '
-                               f'fields are {", ".join(kinds)})')
+                               f'fields are {", ".join(names)})')
         data = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
         if not (data['classes'] and all(isinstance(c, str) for c in data['classes'])):
             raise EcgDataError(f'{source}: its {MODEL_INFO} names no classes')

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import EcgDataError, atomic_path, check_archive, read_model_info
+from .data import EcgDataError, atomic_path, read_model_info
 from .kfold import (PROTOCOLS, check_run_data, confusion_figure, fold_complete, fold_dir, fold_indices,
                           load_or_make_folds, load_run_data, read_fold_metrics, read_manifest)
 
@@ -137,11 +137,11 @@ def check_run(run_dir:str|Path, # a k-fold run folder
             raise EcgDataError(f'{fold_dir(run_dir, fold)/"predictions.csv"}: missing; delete the folder to redo that fold')
         path = fold_dir(run_dir, fold)/'model.keras'
         if not path.is_file(): raise EcgDataError(f'{path}: no such model file; delete the folder to redo that fold')
-        check_archive(path)
+        card = read_model_info(path)  # refuses a zip bomb from the archive's directory before anything unpacks
+        if card is not None and card.classes != tuple(ds.classes):
+            raise EcgDataError(f'{path}: outputs the classes {", ".join(card.classes)}, but the run\'s are {", ".join(ds.classes)}')
         with zipfile.ZipFile(path) as z:
             if (damaged := z.testzip()) is not None: raise EcgDataError(f'{path}: damaged ({damaged} fails its CRC check)')
-        if (card := read_model_info(path)) is not None and card.classes != tuple(ds.classes):
-            raise EcgDataError(f'{path}: outputs the classes {", ".join(card.classes)}, but the run\'s are {", ".join(ds.classes)}')
     return manifest, ds, test_fold
 
 def evaluate_run(run_dir:str|Path, # a k-fold run folder
