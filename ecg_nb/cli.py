@@ -16,7 +16,7 @@ from . import __version__
 from .data import (EXCERPT_DIR, EcgDataError, atomic_path, check_outputs, download_mitdb, list_records,
                          read_checksums, resolve_data_dir, verify_database)
 from .segment import build_dataset, evaluate_detector, plot_class_examples
-from .kfold import PROTOCOLS, SPLITS, run_kfold
+from .kfold import PROTOCOLS, RunConfig, run_kfold
 from .evaluate import evaluate_run, report_table, write_report
 from .predict import predict_file
 
@@ -81,23 +81,34 @@ def _detect(args):
         with atomic_path(args.output) as tmp: table.to_csv(tmp)
         print(f'per-record scores: {args.output}')
 
+def _add_settings(parser, cls=RunConfig):
+    "One option per field of `cls`, with its type, default and description: the options restate nothing."
+    kinds = {'int': int, 'float': float}
+    for name, f in cls.fields().items():
+        kind = f.type.split('|')[0].strip()
+        shown = '' if f.default is None or f.default is False else f' (default: {f.default})'
+        options = dict(help=f.metadata['description'] + shown, default=f.default)
+        if kind == 'bool': options['action'] = 'store_true'
+        else:
+            options['type'] = kinds.get(kind, str)
+            if kind == 'tuple': options['nargs'] = '+'
+            if f.metadata['choices']: options['choices'] = f.metadata['choices']
+        parser.add_argument(f'--{name}', **options)
+
 def _kfold(args):
-    run_dir = args.run or f'runs/{args.split}{args.k if args.split != "ds1ds2" else ""}'
-    results = run_kfold(run_dir, k=args.k, split=args.split, folds=args.folds, jobs=args.jobs, threads=args.threads,
-                        data_dir=args.data_dir, records=args.records, scheme=args.scheme, synthetic=args.synthetic,
-                        synthetic_n=args.synthetic_n, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                        seed=args.seed, early_stopping=args.early_stopping, class_weight=args.class_weight,
-                        validation_fraction=args.validation_fraction, logdir=args.logdir, models_dir=args.models_dir,
-                        html=not args.no_html)
+    config = RunConfig(**{name: getattr(args, name) for name in RunConfig.fields()})
+    run_dir = args.run or f'runs/{config.run_name}'
+    results = run_kfold(run_dir, config, folds=args.folds, jobs=args.jobs, threads=args.threads, logdir=args.logdir,
+                        models_dir=args.models_dir, html=not args.no_html)
     import numpy as np
     accuracies = [m['accuracy'] for m in results]
-    print(f'{run_dir}: {len(results)} fold(s) complete; {PROTOCOLS[args.split]} accuracy '
+    print(f'{run_dir}: {len(results)} fold(s) complete; {PROTOCOLS[config.split]} accuracy '
           f'{np.mean(accuracies):.2%}' + (f' ± {np.std(accuracies, ddof=1):.2%} (mean ± sd over folds)' if len(results) > 1 else ''))
 
 def _evaluate(args):
     summary = evaluate_run(args.run, data_dir=args.data_dir)
-    print(f'{summary["protocol"]} results, {len(summary["folds_complete"])} of {summary["folds_total"]} folds:')
-    print(report_table(summary, summary['classes']).to_string())
+    print(f'{summary.protocol} results, {len(summary.folds)} of {summary.folds_total} folds:')
+    print(report_table(summary).to_string())
     print(f'written: {Path(args.run)/"evaluation"}/ (metrics.json, classification_report.csv/.md, per_record.csv, '
           'confusion_*.png)')
 
@@ -156,26 +167,11 @@ def make_parser()->argparse.ArgumentParser:
     p.set_defaults(handler=_detect)
 
     p = commands.add_parser('kfold', help='k-fold cross-validation, one papermill-executed report per fold')
-    _add_data_options(p)
+    _add_settings(p)  # the run's settings: RunConfig's fields
     p.add_argument('--run', help='run folder (default: runs/<split><k>); rerun the same command to resume')
-    p.add_argument('--k', type=int, default=10, help='number of folds (default: 10)')
-    p.add_argument('--split', default='stratified', choices=SPLITS,
-                   help='stratified: intra-patient; record, ds1ds2: inter-patient (default: stratified)')
     p.add_argument('--folds', type=int, nargs='+', help='run only these folds (default: all)')
     p.add_argument('--jobs', type=int, default=1, help='folds run in parallel processes (default: 1)')
     p.add_argument('--threads', type=int, default=0, help='TensorFlow threads per fold (default: TensorFlow decides)')
-    p.add_argument('--scheme', default='seed', choices=['seed', 'aami'], help='class scheme (default: seed)')
-    p.add_argument('--synthetic', action='store_true', help='train on synthetic beats (offline smoke run)')
-    p.add_argument('--synthetic_n', type=int, default=2000, help='number of synthetic beats (default: 2000)')
-    p.add_argument('--epochs', type=int, default=30, help='maximum epochs per fold (default: 30)')
-    p.add_argument('--batch_size', type=int, default=128, help='beats per gradient step (default: 128)')
-    p.add_argument('--lr', type=float, default=1e-3, help='Adam learning rate (default: 0.001)')
-    p.add_argument('--seed', type=int, default=0, help='seed of folds, weights and shuffling (default: 0)')
-    p.add_argument('--early_stopping', type=int, default=0, metavar='PATIENCE',
-                   help='stop a fold after this many epochs without a lower validation loss (default: off)')
-    p.add_argument('--class_weight', choices=['balanced'], help='weigh classes by inverse frequency')
-    p.add_argument('--validation_fraction', type=float, default=0.1,
-                   help='share of each training fold held out for validation (default: 0.1)')
     p.add_argument('--logdir', help='TensorBoard folder (default: each fold folder\'s logs/)')
     p.add_argument('--models_dir', help='also copy each fold\'s best model here as fold_<i>.keras')
     p.add_argument('--no_html', action='store_true', help='skip the HTML copy of each fold report')

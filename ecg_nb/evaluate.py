@@ -6,106 +6,112 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .data import EcgDataError, atomic_path, read_model_info
-from .kfold import (PROTOCOLS, check_run_data, confusion_figure, fold_complete, fold_dir, fold_indices,
-                          load_or_make_folds, load_run_data, read_fold_metrics, read_manifest)
+from .kfold import (METRICS, PROTOCOLS, Metrics, Run, RunConfig, check_run_data, confusion_figure, fold_indices,
+                          load_or_make_folds, load_run_data)
 
 # %% auto 0
-__all__ = ['METRICS', 'OH_2018', 'INTER_PATIENT_NOTE', 'INTRA_PATIENT_NOTE', 'EVAL_NOTEBOOK', 'classification_metrics',
-           'load_manifest', 'run_predictions', 'run_summary', 'report_table', 'per_record_accuracy', 'check_run',
-           'evaluate_run', 'protocol_note', 'confident_errors', 'plot_beats', 'report_markdown', 'write_report']
+__all__ = ['OH_2018', 'INTER_PATIENT_NOTE', 'INTRA_PATIENT_NOTE', 'EVAL_NOTEBOOK', 'RunSummary', 'load_manifest',
+           'run_predictions', 'run_summary', 'report_table', 'per_record_accuracy', 'check_run', 'evaluate_run',
+           'protocol_note', 'confident_errors', 'plot_beats', 'report_markdown', 'write_report']
 
 # %% ../nbs/04_eval.ipynb 6
-METRICS = ('sensitivity', 'specificity', 'ppv', 'f1')
+def _mean(values:list)->float|None: return float(np.mean(values)) if len(values) else None
+def _sd(values:list)->float|None: return float(np.std(values, ddof=1)) if len(values) > 1 else None
 
-def classification_metrics(y_true:np.ndarray, # (n,) true class indices
-                           y_pred:np.ndarray, # (n,) predicted class indices
-                           classes:tuple|list, # class labels, in index order
-                          )->dict: # accuracy, kappa, per_class, macro, weighted, confusion (counts and row shares)
-    "Every metric of one set of predictions."
-    from sklearn.metrics import cohen_kappa_score, confusion_matrix, precision_recall_fscore_support
-    labels = list(range(len(classes)))
-    cm = confusion_matrix(y_true, y_pred, labels=labels)
-    ppv, sensitivity, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=np.nan)
-    fp = cm.sum(axis=0) - np.diag(cm)
-    tn = cm.sum() - cm.sum(axis=1) - cm.sum(axis=0) + np.diag(cm)
-    with np.errstate(invalid='ignore', divide='ignore'): specificity = tn / (tn + fp)
-    f1 = np.where(support + cm.sum(axis=0) == 0, np.nan, f1)  # neither present nor predicted: undefined
-    per_class = {'sensitivity': sensitivity, 'specificity': specificity, 'ppv': ppv, 'f1': f1}
-    defined = lambda v: None if np.isnan(v) else float(v)
-    with np.errstate(invalid='ignore', divide='ignore'):
-        rows = cm / cm.sum(axis=1, keepdims=True)
-    return {
-        'n': int(len(y_true)), 'accuracy': float(np.mean(np.asarray(y_true) == np.asarray(y_pred))),
-        'kappa': defined(cohen_kappa_score(y_true, y_pred, labels=labels)) if len(y_true) else None,
-        'per_class': {c: {**{m: defined(per_class[m][i]) for m in METRICS}, 'support': int(support[i])}
-                      for i, c in enumerate(classes)},
-        'macro': {m: defined(np.nanmean(per_class[m])) if np.isfinite(per_class[m]).any() else None for m in METRICS},
-        'weighted': {m: defined(np.nansum(np.nan_to_num(per_class[m]) * support) / support.sum()) for m in METRICS},
-        'confusion': cm.tolist(), 'confusion_rows': np.where(np.isnan(rows), 0, rows).round(6).tolist()}
+@dataclass
+class RunSummary:
+    "A run's metrics: each complete fold's, their mean ± sd over folds, and those of every test beat pooled."
+    classes: tuple            # class labels, in index order
+    folds: dict               # fold -> `Metrics` of its test beats
+    pooled: Metrics           # every test beat of every complete fold
+    split: str = 'stratified' # the run's split, which decides the protocol its numbers belong to
+    folds_total: int = 0      # folds of the run, complete or not
+    check: dict = field(default_factory=dict)  # what the re-evaluation checked against the saved predictions
 
-# %% ../nbs/04_eval.ipynb 12
+    @property
+    def protocol(self)->str: return PROTOCOLS[self.split]
+    @property
+    def folds_complete(self)->list: return sorted(self.folds)
+
+    def per_fold(self, metric:str, # 'accuracy', 'kappa', or one of `METRICS`
+                 of:str|None=None, # for a per-class metric: a class label, or 'macro'
+                )->list[float]: # the fold values where the metric is defined, in fold order
+        "One metric of every fold."
+        def value(m):
+            if of is None: return getattr(m, metric)
+            return m.macro(metric) if of == 'macro' else m.per_class(metric)[self.classes.index(of)]
+        return [float(v) for v in map(value, self.folds.values()) if v is not None and not np.isnan(v)]
+
+    def mean(self, metric:str, of:str|None=None)->float|None: return _mean(self.per_fold(metric, of))
+    def sd(self, metric:str, of:str|None=None)->float|None: return _sd(self.per_fold(metric, of))
+
+    def _over_folds(self, reduce)->dict:
+        return {'accuracy': reduce(self.per_fold('accuracy')), 'kappa': reduce(self.per_fold('kappa')),
+                'per_class': {c: {k: reduce(self.per_fold(k, c)) for k in METRICS} for c in self.classes},
+                'macro': {k: reduce(self.per_fold(k, 'macro')) for k in METRICS}}
+
+    def to_json(self)->dict:
+        "A JSON-ready dict, as in `evaluation/metrics.json`."
+        return {'folds': {f: m.to_json() for f, m in self.folds.items()}, 'mean': self._over_folds(_mean),
+                'sd': self._over_folds(_sd), 'pooled': self.pooled.to_json(), 'split': self.split,
+                'protocol': self.protocol, 'classes': list(self.classes), 'folds_complete': self.folds_complete,
+                'folds_total': self.folds_total, 'check': self.check}
+
+    @classmethod
+    def from_json(cls, d:dict)->RunSummary:
+        "A summary as `to_json` wrote it."
+        classes = tuple(d['classes'])
+        return cls(classes, {int(f): Metrics.from_json(m, classes) for f, m in d['folds'].items()},
+                   Metrics.from_json(d['pooled'], classes), d['split'], d['folds_total'], d.get('check', {}))
+
 def load_manifest(run_dir:str|Path)->dict:
     "The run's manifest (parameters, versions, checksums, timings)."
-    return read_manifest(run_dir)
+    return Run(run_dir).manifest()
 
 def run_predictions(run_dir:str|Path, # a k-fold run folder
-                    source:str='predictions.csv', # file name in each fold folder
                    )->'pd.DataFrame': # every test beat of every complete fold, with a `fold` column
-    "The test predictions of every complete fold of a run."
-    import pandas as pd
-    manifest, frames = load_manifest(run_dir), []
-    for fold in range(manifest['parameters']['k']):
-        if fold_complete(run_dir, fold) and (fold_dir(run_dir, fold)/source).is_file():
-            frames.append(pd.read_csv(fold_dir(run_dir, fold)/source, dtype={'record': str}).assign(fold=fold))
-    if not frames: raise EcgDataError(f'{run_dir}: no complete fold yet; run or resume `ecg_nb kfold`')
-    return pd.concat(frames, ignore_index=True)
+    "The test predictions of every complete fold of a run, as saved when each fold ran."
+    return Run(run_dir).predictions()
 
 def run_summary(predictions:'pd.DataFrame', # from `run_predictions`
                 classes:tuple|list, # class labels
-               )->dict: # folds (metrics of each), mean, sd, pooled
+                split:str='stratified', # the run's split
+                folds_total:int=0, # folds of the run (default: those in `predictions`)
+               )->RunSummary:
     "Per-fold metrics, their mean ± sd over folds, and the pooled metrics."
     index = {c: i for i, c in enumerate(classes)}
-    to_idx = lambda s: s.map(index).to_numpy()
-    folds = {int(f): classification_metrics(to_idx(g.true), to_idx(g.predicted), classes)
-             for f, g in predictions.groupby('fold')}
-    def spread(reduce):
-        scalar = lambda key: reduce([m[key] for m in folds.values() if m[key] is not None])
-        return {'accuracy': scalar('accuracy'), 'kappa': scalar('kappa'),
-                'per_class': {c: {k: reduce([m['per_class'][c][k] for m in folds.values() if m['per_class'][c][k] is not None])
-                                  for k in METRICS} for c in classes},
-                'macro': {k: reduce([m['macro'][k] for m in folds.values() if m['macro'][k] is not None]) for k in METRICS}}
-    mean = lambda v: float(np.mean(v)) if len(v) else None
-    sd = lambda v: float(np.std(v, ddof=1)) if len(v) > 1 else None
-    return {'folds': folds, 'mean': spread(mean), 'sd': spread(sd),
-            'pooled': classification_metrics(to_idx(predictions.true), to_idx(predictions.predicted), classes)}
+    of = lambda table: Metrics.of(table.true.map(index).to_numpy(), table.predicted.map(index).to_numpy(), classes)
+    folds = {int(f): of(g) for f, g in predictions.groupby('fold')}
+    return RunSummary(tuple(classes), folds, of(predictions), split, folds_total or len(folds))
 
-# %% ../nbs/04_eval.ipynb 14
+# %% ../nbs/04_eval.ipynb 10
 def _save_figure(fig, path:Path):
     import matplotlib.pyplot as plt
     with atomic_path(path) as tmp: fig.savefig(tmp, dpi=110)
     plt.close(fig)
 
-def report_table(summary:dict, # from `run_summary`
-                 classes:tuple|list, # class labels
+def report_table(summary:RunSummary, # from `run_summary` or `evaluate_run`
                 )->'pd.DataFrame': # one row per class, then macro average: mean ± sd over folds, and pooled
     "The classification report: per class and macro average, mean ± sd over folds and pooled."
     import pandas as pd
     fmt = lambda mean, sd: '' if mean is None else f'{mean:.2%}' + (f' ± {sd:.2%}' if sd is not None else '')
-    rows = []
-    for c in [*classes, 'macro average']:
-        mean = summary['mean']['per_class'][c] if c in classes else summary['mean']['macro']
-        sd = summary['sd']['per_class'][c] if c in classes else summary['sd']['macro']
-        pooled = summary['pooled']['per_class'][c] if c in classes else summary['pooled']['macro']
-        row = {'class': c, 'test beats': summary['pooled']['per_class'][c]['support'] if c in classes else summary['pooled']['n']}
-        for k in METRICS: row[f'{k} (folds)'] = fmt(mean[k], sd[k])
-        for k in METRICS: row[f'{k} (pooled)'] = '' if pooled[k] is None else f'{pooled[k]:.2%}'
+    pooled, rows = summary.pooled, []
+    for i, c in enumerate([*summary.classes, 'macro average']):
+        of = 'macro' if c == 'macro average' else c
+        row = {'class': c, 'test beats': pooled.n if of == 'macro' else int(pooled.support[i])}
+        for k in METRICS: row[f'{k} (folds)'] = fmt(summary.mean(k, of), summary.sd(k, of))
+        for k in METRICS:
+            value = pooled.macro(k) if of == 'macro' else pooled.per_class(k)[i]
+            row[f'{k} (pooled)'] = '' if value is None or np.isnan(value) else f'{value:.2%}'
         rows.append(row)
     return pd.DataFrame(rows).set_index('class')
+
 
 def per_record_accuracy(predictions:'pd.DataFrame')->'pd.DataFrame':
     "Test beats, accuracy and the most common error of each record, hardest first."
@@ -117,25 +123,24 @@ def per_record_accuracy(predictions:'pd.DataFrame')->'pd.DataFrame':
                           'most common error': f'{top.index[0]} ({top.iloc[0]})' if len(top) else ''})
     return predictions.groupby('record').apply(summarise, include_groups=False).sort_values('accuracy')
 
-# %% ../nbs/04_eval.ipynb 15
+# %% ../nbs/04_eval.ipynb 11
 def check_run(run_dir:str|Path, # a k-fold run folder
               data_dir:str|Path|None=None, # the data, if not where the run found it
              )->tuple: # (manifest, dataset, test fold of each beat), for the caller to use
     "Every check `evaluate` and `report` make before any work: the manifest, the data against its checksums, the folds, and each complete fold's metrics, predictions and model file."
     import zipfile
-    run_dir = Path(run_dir)
-    manifest = load_manifest(run_dir)
+    run = Run(run_dir)
+    manifest = run.manifest()
     params = manifest['parameters']
-    check_run_data(manifest, data_dir, where=run_dir/'manifest.json')  # the models are judged on the data they were made with
-    ds = load_run_data(data_dir if data_dir is not None else params['data_dir'], params['records'], params['scheme'],
-                       params['synthetic'], params['synthetic_n'], params['seed'])
-    test_fold = load_or_make_folds(run_dir, ds, params['k'], params['split'], params['seed'])
-    for fold in range(params['k']):
-        if not fold_complete(run_dir, fold): continue
-        read_fold_metrics(run_dir, fold)
-        if not (fold_dir(run_dir, fold)/'predictions.csv').is_file():
-            raise EcgDataError(f'{fold_dir(run_dir, fold)/"predictions.csv"}: missing; delete the folder to redo that fold')
-        path = fold_dir(run_dir, fold)/'model.keras'
+    check_run_data(manifest, data_dir, where=run.manifest_path)  # the models are judged on the data they were made with
+    config = RunConfig.from_json(params, run.manifest_path)
+    ds = load_run_data(config, data_dir)
+    test_fold = load_or_make_folds(run.path, ds, config)
+    for fold in run.complete_folds():
+        run.fold_metrics(fold)
+        if not run.predictions_path(fold).is_file():
+            raise EcgDataError(f'{run.predictions_path(fold)}: missing; delete the folder to redo that fold')
+        path = run.model_path(fold)
         if not path.is_file(): raise EcgDataError(f'{path}: no such model file; delete the folder to redo that fold')
         card = read_model_info(path)  # refuses a zip bomb from the archive's directory before anything unpacks
         if card is not None and card.classes != tuple(ds.classes):
@@ -147,56 +152,52 @@ def check_run(run_dir:str|Path, # a k-fold run folder
 def evaluate_run(run_dir:str|Path, # a k-fold run folder
                  data_dir:str|Path|None=None, # the data, if not where the run found it
                  progress:bool=True, # print a line per fold
-                )->dict: # the summary (as in `run_summary`) with the check of the saved predictions
+                )->RunSummary: # with the check of the saved predictions
     "Re-evaluate every complete fold's saved model on its own test beats; write `<run>/evaluation/`."
     import pandas as pd
     from ecg_nb.model import load_model
     from ecg_nb.kfold import predictions_table
-    run_dir = Path(run_dir)
-    manifest, ds, test_fold = check_run(run_dir, data_dir)
+    run = Run(run_dir)
+    manifest, ds, test_fold = check_run(run.path, data_dir)
     params = manifest['parameters']
-    out = run_dir/'evaluation'
+    out = run.evaluation_dir
     frames, largest_difference = [], 0.
-    for fold in range(params['k']):
-        if not fold_complete(run_dir, fold): continue
+    for fold in run.complete_folds():
         _, test_idx = fold_indices(test_fold, fold)
-        model = load_model(fold_dir(run_dir, fold)/'model.keras')
+        model = load_model(run.model_path(fold))
         table = predictions_table(ds, test_idx, model.predict(ds.X[test_idx], batch_size=1024, verbose=0))
-        saved = pd.read_csv(fold_dir(run_dir, fold)/'predictions.csv', dtype={'record': str})
+        saved = pd.read_csv(run.predictions_path(fold), dtype={'record': str})
         columns = [f'p_{c}' for c in ds.classes]
         if len(saved) != len(table) or not (saved.record.values == table.record.values).all():
-            raise EcgDataError(f'{fold_dir(run_dir, fold)/"predictions.csv"}: does not match the fold\'s test beats')
+            raise EcgDataError(f'{run.predictions_path(fold)}: does not match the fold\'s test beats')
         difference = float(np.abs(saved[columns].values - table[columns].values).max()) if len(table) else 0.
         if not difference <= 1e-3:  # saved to 6 decimals; backends differ by ~1e-5: more means the files changed
-            raise EcgDataError(f'{fold_dir(run_dir, fold)/"predictions.csv"}: the saved probabilities differ from what '
+            raise EcgDataError(f'{run.predictions_path(fold)}: the saved probabilities differ from what '
                                f'model.keras gives now by up to {difference:.3g}; the model or the predictions changed '
                                'after the fold ran')
         largest_difference = max(largest_difference, difference)
         frames.append(table.assign(fold=fold))
         if progress: print(f'fold {fold}: {len(table):,} test beats re-evaluated')
-    if not frames: raise EcgDataError(f'{run_dir}: no complete fold yet; run or resume `ecg_nb kfold`')
+    if not frames: raise EcgDataError(f'{run.path}: no complete fold yet; run or resume `ecg_nb kfold`')
     predictions = pd.concat(frames, ignore_index=True)
     out.mkdir(exist_ok=True)
-    summary = run_summary(predictions, ds.classes)
-    summary.update(split=params['split'], protocol=PROTOCOLS[params['split']], classes=list(ds.classes),
-                   folds_complete=sorted(summary['folds']), folds_total=params['k'],
-                   check={'largest_probability_difference_from_saved': largest_difference})
-    with atomic_path(out/'metrics.json') as tmp: tmp.write_text(json.dumps(summary, indent=1))
-    table = report_table(summary, ds.classes)
+    summary = run_summary(predictions, ds.classes, params['split'], params['k'])
+    summary.check = {'largest_probability_difference_from_saved': largest_difference}
+    with atomic_path(out/'metrics.json') as tmp: tmp.write_text(json.dumps(summary.to_json(), indent=1))
+    table = report_table(summary)
     with atomic_path(out/'classification_report.csv') as tmp: table.to_csv(tmp)
     with atomic_path(out/'classification_report.md') as tmp: tmp.write_text(table.to_markdown() + '\n')
     with atomic_path(out/'per_record.csv') as tmp: per_record_accuracy(predictions).to_csv(tmp)
-    with atomic_path(out/'predictions.csv.gz') as tmp: predictions.to_csv(tmp, index=False)  # all folds' beats: compressed
-    protocol = PROTOCOLS[params['split']]
-    for fold, m in summary['folds'].items():
-        _save_figure(confusion_figure(m['confusion'], ds.classes, f'Fold {fold}: confusion matrix on {m["n"]:,} test beats '
-                                      f'({protocol})'), out/f'confusion_fold_{fold}.png')
-    _save_figure(confusion_figure(summary['pooled']['confusion'], ds.classes,
-                                  f'All folds pooled: confusion matrix on {summary["pooled"]["n"]:,} test beats ({protocol})'),
+    with atomic_path(out/'predictions.csv.gz') as tmp: predictions.to_csv(tmp, index=False, compression={'method': 'gzip', 'mtime': 0})  # all folds' beats; mtime 0: the same bytes each time
+    for fold, m in summary.folds.items():
+        _save_figure(confusion_figure(m.confusion, ds.classes, f'Fold {fold}: confusion matrix on {m.n:,} test beats '
+                                      f'({summary.protocol})'), out/f'confusion_fold_{fold}.png')
+    _save_figure(confusion_figure(summary.pooled.confusion, ds.classes,
+                                  f'All folds pooled: confusion matrix on {summary.pooled.n:,} test beats ({summary.protocol})'),
                  out/'confusion_pooled.png')
     return summary
 
-# %% ../nbs/04_eval.ipynb 17
+# %% ../nbs/04_eval.ipynb 13
 OH_2018 = {'accuracy': 0.9810, 'sensitivity': 0.9750, 'specificity': 0.9870}  # 10-fold, intra-patient
 
 INTER_PATIENT_NOTE = ('This run is **inter-patient**: no subject has beats in both the training and the test data '
@@ -247,25 +248,24 @@ def plot_beats(ds, # the run's `Dataset`
     fig.tight_layout()
     return fig
 
-# %% ../nbs/04_eval.ipynb 18
+# %% ../nbs/04_eval.ipynb 14
 def _pct(v): return 'n/a' if v is None else f'{v:.2%}'
 
 def report_markdown(run_dir:str|Path, # the run folder (links in the report are relative to it)
-                    summary:dict, # from `evaluate_run`
+                    summary:RunSummary, # from `evaluate_run`
                     per_record:'pd.DataFrame', # from `per_record_accuracy`
                    )->str: # the report, Markdown
     "A shareable Markdown report of a run, with relative links only."
     run_dir = Path(run_dir)
     manifest = load_manifest(run_dir)
-    p, classes = manifest['parameters'], summary['classes']
-    mean, sd, pooled = summary['mean'], summary['sd'], summary['pooled']
-    pm = lambda key, d=mean, s=sd: _pct(d[key]) + (f' ± {s[key]:.2%}' if s[key] is not None else '')
+    p, pooled = manifest['parameters'], summary.pooled
+    pm = lambda metric, of=None: _pct(summary.mean(metric, of)) + (f' ± {sd:.2%}' if (sd := summary.sd(metric, of)) is not None else '')
     data = ('synthetic beats' if p['synthetic'] else 'the embedded excerpt (5 records x 5 min)' if p['data_dir'] == 'excerpt'
             else f'{len(p["records"]) if p["records"] else "all"} MIT-BIH records')
     lines = [f'# ecg_nb k-fold report: `{run_dir.name}`', '',
-             f'**Protocol: {summary["protocol"]}.** {protocol_note(summary["split"])}', '',
+             f'**Protocol: {summary.protocol}.** {protocol_note(summary.split)}', '',
              '## Run', '', '| setting | value |', '|---|---|',
-             f'| split | `{p["split"]}`, {p["k"]} fold(s); {len(summary["folds_complete"])} of {summary["folds_total"]} complete |',
+             f'| split | `{p["split"]}`, {p["k"]} fold(s); {len(summary.folds)} of {summary.folds_total} complete |',
              f'| data | {data}, class scheme `{p["scheme"]}`: {manifest["beats"]:,} beats '
              f'({", ".join(f"{c} {n:,}" for c, n in manifest["class_counts"].items())}) |',
              f'| training | at most {p["epochs"]} epoch(s), batch {p["batch_size"]}, Adam lr {p["lr"]}, early stopping '
@@ -276,28 +276,27 @@ def report_markdown(run_dir:str|Path, # the run folder (links in the report are 
              f'`{(manifest.get("git_commit") or "unknown")[:12]}` |',
              f'| started | {manifest["created"]} |', '',
              '## Results', '',
-             f'Accuracy **{pm("accuracy")}** (mean ± sd over folds; {_pct(pooled["accuracy"])} over all '
-             f'{pooled["n"]:,} test beats pooled), Cohen\'s kappa {mean["kappa"]:.3f}'
-             + (f' ± {sd["kappa"]:.3f}' if sd['kappa'] is not None else '') + '. Macro averages over the classes: '
-             f'sensitivity {pm("sensitivity", mean["macro"], sd["macro"])}, specificity '
-             f'{pm("specificity", mean["macro"], sd["macro"])}, PPV {pm("ppv", mean["macro"], sd["macro"])}, '
-             f'F1 {pm("f1", mean["macro"], sd["macro"])}. All of these are {summary["protocol"]} numbers.', '',
-             report_table(summary, classes).to_markdown(), '',
+             f'Accuracy **{pm("accuracy")}** (mean ± sd over folds; {_pct(pooled.accuracy)} over all '
+             f'{pooled.n:,} test beats pooled), Cohen\'s kappa {summary.mean("kappa"):.3f}'
+             + (f' ± {kappa_sd:.3f}' if (kappa_sd := summary.sd('kappa')) is not None else '') + '. Macro averages over '
+             f'the classes: sensitivity {pm("sensitivity", "macro")}, specificity {pm("specificity", "macro")}, '
+             f'PPV {pm("ppv", "macro")}, F1 {pm("f1", "macro")}. All of these are {summary.protocol} numbers.', '',
+             report_table(summary).to_markdown(), '',
              '![Confusion matrix of all test beats pooled](evaluation/confusion_pooled.png)', '',
              '## Per fold', '',
              '| fold | test beats | accuracy | kappa | macro sensitivity | macro specificity | macro F1 | report |',
              '|---:|---:|---:|---:|---:|---:|---:|---|']
-    for fold, m in summary['folds'].items():
-        lines.append(f'| {fold} | {m["n"]:,} | {_pct(m["accuracy"])} | {m["kappa"]:.3f} | {_pct(m["macro"]["sensitivity"])} | '
-                     f'{_pct(m["macro"]["specificity"])} | {_pct(m["macro"]["f1"])} | '
+    for fold, m in summary.folds.items():
+        lines.append(f'| {fold} | {m.n:,} | {_pct(m.accuracy)} | {m.kappa:.3f} | {_pct(m.macro("sensitivity"))} | '
+                     f'{_pct(m.macro("specificity"))} | {_pct(m.macro("f1"))} | '
                      f'[notebook](fold_{fold}/fold_{fold}.ipynb), [html](fold_{fold}/fold_{fold}.html) |')
     lines += ['', '## Compared with the reference', '']
-    if summary['split'] == 'stratified':
+    if summary.split == 'stratified':
         lines += ['| | accuracy | sensitivity | specificity |', '|---|---:|---:|---:|',
                   f'| Oh et al. 2018 (10-fold, intra-patient, same architecture) | {_pct(OH_2018["accuracy"])} | '
                   f'{_pct(OH_2018["sensitivity"])} | {_pct(OH_2018["specificity"])} |',
-                  f'| this run (mean over folds; sensitivity and specificity macro over classes) | {_pct(mean["accuracy"])} | '
-                  f'{_pct(mean["macro"]["sensitivity"])} | {_pct(mean["macro"]["specificity"])} |']
+                  f'| this run (mean over folds; sensitivity and specificity macro over classes) | {_pct(summary.mean("accuracy"))} | '
+                  f'{_pct(summary.mean("sensitivity", "macro"))} | {_pct(summary.mean("specificity", "macro"))} |']
     else:
         lines += [INTER_PATIENT_NOTE]
     lines += ['', '## Hardest records', '', 'Accuracy per record over its test beats (the ten lowest):', '',
@@ -312,7 +311,7 @@ def report_markdown(run_dir:str|Path, # the run folder (links in the report are 
               '- `report.ipynb` / `report.html`: this report with its figures', '']
     return '\n'.join(lines)
 
-# %% ../nbs/04_eval.ipynb 20
+# %% ../nbs/04_eval.ipynb 16
 EVAL_NOTEBOOK = '04_eval.ipynb'
 
 def write_report(run_dir:str|Path, # a k-fold run folder

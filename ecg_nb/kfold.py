@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import json
 import os
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,10 +27,10 @@ from .data import (EcgDataError, Dataset, ModelInfo, PACKAGE_DIR, atomic_path, c
 from .segment import build_dataset
 
 # %% auto 0
-__all__ = ['SPLITS', 'PROTOCOLS', 'SAME_SUBJECT', 'DS1', 'DS2', 'KFOLD_NOTEBOOK', 'subjects', 'make_folds', 'fold_indices',
-           'load_or_make_folds', 'confusion', 'fold_metrics', 'confusion_figure', 'predictions_table', 'train_fold',
-           'kfold_template', 'strip_backend_logs', 'execute_report', 'fold_dir', 'fold_complete', 'read_fold_metrics',
-           'load_run_data', 'read_manifest', 'check_run_data', 'run_lock', 'run_kfold']
+__all__ = ['SPLITS', 'PROTOCOLS', 'SAME_SUBJECT', 'DS1', 'DS2', 'METRICS', 'KFOLD_NOTEBOOK', 'subjects', 'make_folds',
+           'fold_indices', 'setting', 'RunConfig', 'Run', 'load_or_make_folds', 'Metrics', 'confusion_figure',
+           'predictions_table', 'train_fold', 'kfold_template', 'strip_backend_logs', 'execute_report', 'load_run_data',
+           'check_run_data', 'start_run', 'run_kfold']
 
 # %% ../nbs/03_kfold.ipynb 6
 SPLITS = ('stratified', 'record', 'ds1ds2')
@@ -87,13 +89,171 @@ def fold_indices(test_fold:np.ndarray, # (n,) from `make_folds`
     return np.flatnonzero((test_fold != fold) & (test_fold != -2)), np.flatnonzero(test_fold == fold)
 
 # %% ../nbs/03_kfold.ipynb 10
+def setting(default, # the value when none is given
+            description:str, # what it means, for `--help` and the docs
+            choices:tuple|None=None, # the values allowed, where they are few
+           ):
+    "A `RunConfig` field with its description."
+    return dataclasses.field(default=default, metadata={'description': description, 'choices': choices})
+
+@dataclass(frozen=True)
+class RunConfig:
+    "The settings that decide a k-fold run's results: its data, its folds and its training."
+    data_dir: str|None = setting(None, "database folder, or 'excerpt' (default: $ECG_NB_DATA, else data/mitdb, else the embedded excerpt)")
+    records: tuple|None = setting(None, 'record names (default: every record in the folder)')
+    scheme: str = setting('seed', 'class scheme: seed (N, L, R, A, V) or aami (N, S, V, F, Q)', ('seed', 'aami'))
+    synthetic: bool = setting(False, 'train on synthetic beats instead (offline smoke runs)')
+    synthetic_n: int = setting(2000, 'number of synthetic beats')
+    k: int = setting(10, 'number of folds (ds1ds2 has one)')
+    split: str = setting('stratified', 'stratified: intra-patient; record, ds1ds2: inter-patient', SPLITS)
+    epochs: int = setting(30, 'maximum epochs per fold')
+    batch_size: int = setting(128, 'beats per gradient step')
+    lr: float = setting(1e-3, 'Adam learning rate')
+    seed: int = setting(0, 'seeds the folds, the validation split, the weights and the shuffling')
+    early_stopping: int = setting(0, 'stop a fold after this many epochs without a lower validation loss (0: off)')
+    class_weight: str|None = setting(None, 'balanced: weigh classes by inverse frequency (default: none)', ('balanced',))
+    validation_fraction: float = setting(0.1, 'share of each training fold held out for validation')
+
+    def __post_init__(self):
+        if self.split == 'ds1ds2': object.__setattr__(self, 'k', 1)  # de Chazal's split is one fold, whatever --k says
+        if self.records is not None: object.__setattr__(self, 'records', tuple(str(r) for r in self.records))
+
+    @classmethod
+    def fields(cls)->dict:
+        "Each setting's name -> its `dataclasses.Field` (type, default, and `metadata`: description, choices)."
+        return {f.name: f for f in dataclasses.fields(cls)}
+
+    @property
+    def run_name(self)->str:
+        "The default run folder's name: split and folds, e.g. stratified10, record5, ds1ds2."
+        return self.split + (str(self.k) if self.k > 1 else '')
+
+    def check(self)->RunConfig:
+        "Refuse settings that cannot work, naming the option; the config itself when they can."
+        import math
+        allowed = lambda value, f: value in f.metadata['choices'] or (value is None and f.default is None)  # None: not given
+        rules = [(f'--{name}', getattr(self, name), allowed(getattr(self, name), f), f'one of {", ".join(f.metadata["choices"])}')
+                 for name, f in self.fields().items() if f.metadata['choices']]
+        rules += [('--k', self.k, self.k >= 2 or self.split == 'ds1ds2', 'a whole number of folds, at least 2'),
+                 ('--synthetic_n', self.synthetic_n, self.synthetic_n >= 20, 'at least 20 beats'),
+                 ('--epochs', self.epochs, self.epochs >= 1, 'at least 1'),
+                 ('--batch_size', self.batch_size, self.batch_size >= 1, 'at least 1'),
+                 ('--lr', self.lr, math.isfinite(self.lr) and 0 < self.lr < 1, 'a learning rate above 0 and below 1'),
+                 ('--early_stopping', self.early_stopping, self.early_stopping >= 0, '0 (off) or a number of epochs'),
+                 ('--validation_fraction', self.validation_fraction,
+                  math.isfinite(self.validation_fraction) and 0 < self.validation_fraction < 0.5, 'a share above 0 and below 0.5')]
+        for option, value, ok, rule in rules:
+            if not ok: raise EcgDataError(f'{option} {value}: must be {rule}')
+        return self
+
+    def to_json(self)->dict:
+        "The manifest's `parameters`."
+        return {**dataclasses.asdict(self), 'records': None if self.records is None else list(self.records)}
+
+    @classmethod
+    def from_json(cls, d:dict, # a manifest's `parameters`
+                  where:str|Path='manifest.json', # named in the message
+                 )->RunConfig:
+        "The settings a manifest recorded; one clear line when they are not a run's."
+        names = set(cls.fields())
+        if not (isinstance(d, dict) and set(d) == names):
+            missing, extra = sorted(names - set(d or {})), sorted(set(d or {}) - names)
+            raise EcgDataError(f'{where}: not the settings of a run made by this ecg_nb (missing: {", ".join(missing) or "none"}; '
+                               f'unknown: {", ".join(extra) or "none"}); use a new run folder')
+        return cls(**d)
+
+    def differences(self, other:RunConfig)->str:
+        "The settings that differ from `other`'s, in words ('' when none)."
+        a, b = self.to_json(), other.to_json()
+        return ', '.join(f'{key}: {b[key]!r} then, {a[key]!r} now' for key in a if a[key] != b[key])
+
+# %% ../nbs/03_kfold.ipynb 13
+class Run:
+    "A k-fold run folder: its manifest, folds, fold folders, models and predictions."
+    def __init__(self, path:str|Path): self.path = Path(path)
+    def __repr__(self): return f'Run({str(self.path)!r})'
+    @property
+    def name(self)->str: return self.path.name
+    @property
+    def manifest_path(self)->Path: return self.path/'manifest.json'
+    @property
+    def folds_path(self)->Path: return self.path/'folds.npz'
+    @property
+    def evaluation_dir(self)->Path: return self.path/'evaluation'
+    def fold_dir(self, fold:int)->Path: return self.path/f'fold_{fold}'
+    def partial_dir(self, fold:int)->Path: return self.path/f'fold_{fold}.partial'
+    def model_path(self, fold:int)->Path: return self.fold_dir(fold)/'model.keras'
+    def predictions_path(self, fold:int)->Path: return self.fold_dir(fold)/'predictions.csv'
+    def metrics_path(self, fold:int)->Path: return self.fold_dir(fold)/'metrics.json'
+    def report_path(self, fold:int)->Path: return self.fold_dir(fold)/f'fold_{fold}.ipynb'
+
+    def fold_complete(self, fold:int)->bool:
+        "Whether fold `fold` finished (its folder exists only then)."
+        return self.metrics_path(fold).is_file()
+
+    def manifest(self)->dict:
+        "The manifest, checked to be one (parameters, checksums, folds); one clear line when it is not."
+        path = self.manifest_path
+        if not path.is_file(): raise EcgDataError(f'{path}: not a k-fold run folder (no manifest.json); run `ecg_nb kfold` first')
+        try: manifest = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, ValueError) as e:
+            raise EcgDataError(f'{path}: not a readable run manifest ({type(e).__name__}); restore it or use a new run folder') from None
+        params = manifest.get('parameters') if isinstance(manifest, dict) else None
+        if not (isinstance(params, dict) and {'k', 'split', 'scheme', 'seed', 'synthetic'} <= set(params)
+                and isinstance(manifest.get('data_checksums'), dict) and isinstance(manifest.get('folds'), dict)):
+            raise EcgDataError(f'{path}: incomplete run manifest (parameters, data_checksums or folds missing); '
+                               'restore it or use a new run folder')
+        return manifest
+
+    def write_manifest(self, manifest:dict):
+        with atomic_path(self.manifest_path) as tmp: tmp.write_text(json.dumps(manifest, indent=1))
+
+    def complete_folds(self)->list[int]:
+        "The complete folds, in order."
+        return [f for f in range(self.manifest()['parameters']['k']) if self.fold_complete(f)]
+
+    def fold_metrics(self, fold:int)->dict:
+        "A complete fold's `metrics.json`; one clear line if it is damaged."
+        path = self.metrics_path(fold)
+        try: metrics = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, ValueError) as e:
+            raise EcgDataError(f'{path}: not readable ({type(e).__name__}); delete the folder {path.parent.name} to redo that fold') from None
+        if not (isinstance(metrics, dict) and isinstance(metrics.get('accuracy'), float)):
+            raise EcgDataError(f'{path}: not a fold\'s metrics (no accuracy); delete the folder {path.parent.name} to redo that fold')
+        return metrics
+
+    def predictions(self)->'pd.DataFrame':
+        "The saved test predictions of every complete fold, with a `fold` column."
+        import pandas as pd
+        frames = [pd.read_csv(self.predictions_path(f), dtype={'record': str}).assign(fold=f)
+                  for f in self.complete_folds() if self.predictions_path(f).is_file()]
+        if not frames: raise EcgDataError(f'{self.path}: no complete fold yet; run or resume `ecg_nb kfold`')
+        return pd.concat(frames, ignore_index=True)
+
+    @contextlib.contextmanager
+    def lock(self):
+        "Hold the run folder for this process; refuse, saying who holds it, if another process does."
+        import fcntl
+        handle = open(self.path/'.lock', 'a+')
+        try: fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0); holder = (handle.read().strip().splitlines() or ['another process'])[-1]
+            handle.close()
+            raise EcgDataError(f'{self.path}: in use by {holder}; wait for it to finish, or stop it, then rerun') from None
+        handle.seek(0); handle.truncate()
+        handle.write(f'ecg_nb (pid {os.getpid()} on {platform.node()}, since {datetime.datetime.now():%Y-%m-%d %H:%M:%S})\n')
+        handle.flush()
+        try: yield
+        finally: handle.close()  # closing releases the lock; the file stays, harmless
+
+# %% ../nbs/03_kfold.ipynb 16
 def load_or_make_folds(run_dir:str|Path, # the run's folder
                        ds:Dataset, # the run's beats
-                       k:int, split:str, seed:int, # as for `make_folds`
+                       config:RunConfig, # the run's settings (its k, split and seed)
                       )->np.ndarray: # (n,) test fold of each beat
     "The run's saved folds, made and saved (atomically) on first use."
-    path = Path(run_dir)/'folds.npz'
-    settings = json.dumps({'k': k if split != 'ds1ds2' else 1, 'split': split, 'seed': seed}, sort_keys=True)
+    path = Run(run_dir).folds_path
+    settings = json.dumps({'k': config.k, 'split': config.split, 'seed': config.seed}, sort_keys=True)
     if path.exists():
         try:
             with np.load(path, allow_pickle=False) as saved:
@@ -108,35 +268,106 @@ def load_or_make_folds(run_dir:str|Path, # the run's folder
             raise EcgDataError(f'{path}: the saved folds belong to other beats than the data now given; '
                                'use the same data (data_dir, records, scheme) or a new run folder')
         return saved['test_fold']
-    test_fold = make_folds(ds.y, ds.record, k, split, seed)
+    test_fold = make_folds(ds.y, ds.record, config.k, config.split, config.seed)
     with atomic_path(path) as tmp:
         with open(tmp, 'wb') as f:
             np.savez_compressed(f, test_fold=test_fold, record=ds.record, r_sample=ds.r_sample, y=ds.y, settings=np.array(settings))
     return test_fold
 
-# %% ../nbs/03_kfold.ipynb 13
-def confusion(y_true:np.ndarray, y_pred:np.ndarray, n_classes:int)->np.ndarray:
-    "(n_classes, n_classes) int64 confusion matrix: rows true class, columns predicted class."
-    return np.bincount(np.asarray(y_true) * n_classes + np.asarray(y_pred), minlength=n_classes ** 2).reshape(n_classes, n_classes)
+# %% ../nbs/03_kfold.ipynb 19
+METRICS = ('sensitivity', 'specificity', 'ppv', 'f1')  # the per-class metrics, in report order
 
-def fold_metrics(y_true:np.ndarray, # (n,) true class indices
-                 y_pred:np.ndarray, # (n,) predicted class indices
-                 classes:tuple, # class labels
-                )->dict: # accuracy, per-class sensitivity / specificity / ppv / f1 / support, confusion matrix
-    "Accuracy and per-class metrics of one set of predictions."
-    cm = confusion(y_true, y_pred, len(classes)).astype(np.float64)
-    tp = np.diag(cm); fn = cm.sum(1) - tp; fp = cm.sum(0) - tp; tn = cm.sum() - tp - fn - fp
-    with np.errstate(invalid='ignore', divide='ignore'):
-        sensitivity, specificity, ppv = tp / (tp + fn), tn / (tn + fp), tp / (tp + fp)
-        f1 = 2 * tp / (2 * tp + fp + fn)
-    per_class = {c: {'sensitivity': sensitivity[i], 'specificity': specificity[i], 'ppv': ppv[i], 'f1': f1[i],
-                     'support': int(tp[i] + fn[i])} for i, c in enumerate(classes)}
-    clean = lambda v: None if isinstance(v, float) and np.isnan(v) else float(v) if isinstance(v, float) else v
-    return {'accuracy': float(tp.sum() / max(cm.sum(), 1)), 'n': int(cm.sum()),
-            'per_class': {c: {m: clean(v) for m, v in d.items()} for c, d in per_class.items()},
-            'confusion': cm.astype(int).tolist()}
+def _defined(v)->float|None: return None if v is None or np.isnan(v) else float(v)
 
-# %% ../nbs/03_kfold.ipynb 14
+@dataclass(frozen=True)
+class Metrics:
+    "Accuracy, Cohen's kappa and per-class sensitivity, specificity, PPV and F1 of one set of predictions."
+    classes: tuple         # class labels, in index order
+    confusion: np.ndarray  # (c, c) int64 beat counts: rows true class, columns predicted class
+
+    @classmethod
+    def of(cls, y_true:np.ndarray, # (n,) true class indices
+           y_pred:np.ndarray, # (n,) predicted class indices
+           classes:tuple|list, # class labels, in index order
+          )->Metrics:
+        "The metrics of predictions `y_pred` of beats of classes `y_true`."
+        c, y_true, y_pred = len(classes), np.asarray(y_true, np.int64), np.asarray(y_pred, np.int64)
+        if len(y_true) != len(y_pred): raise ValueError(f'{len(y_true)} true classes but {len(y_pred)} predictions')
+        if len(y_true) and not (0 <= min(y_true.min(), y_pred.min()) and max(y_true.max(), y_pred.max()) < c):
+            raise ValueError(f'class indices must lie in [0, {c}) for the classes {", ".join(map(str, classes))}')
+        return cls(tuple(classes), np.bincount(y_true * c + y_pred, minlength=c * c).reshape(c, c))
+
+    @property
+    def n(self)->int: return int(self.confusion.sum())
+    @property
+    def support(self)->np.ndarray: return self.confusion.sum(axis=1)  # (c,) test beats of each class
+    @property
+    def accuracy(self)->float: return float(np.trace(self.confusion) / self.n) if self.n else float('nan')
+
+    def per_class(self, metric:str, # one of `METRICS`
+                 )->np.ndarray: # (c,) float64, NaN where undefined
+        "One metric for every class."
+        cm = self.confusion.astype(np.float64)
+        tp, true, predicted = np.diag(cm), cm.sum(axis=1), cm.sum(axis=0)
+        with np.errstate(invalid='ignore', divide='ignore'):
+            if metric == 'sensitivity': return tp / true
+            if metric == 'ppv': return tp / predicted
+            if metric == 'f1': return 2 * tp / (true + predicted)
+            if metric == 'specificity':
+                fp, tn = predicted - tp, cm.sum() - true - predicted + tp
+                return tn / (tn + fp)
+        raise ValueError(f'unknown metric {metric!r}; choose one of {", ".join(METRICS)}')
+
+    def macro(self, metric:str)->float|None:
+        "Mean of `metric` over the classes where it is defined."
+        v = self.per_class(metric)
+        return float(np.nanmean(v)) if np.isfinite(v).any() else None
+
+    def weighted(self, metric:str)->float|None:
+        "Mean of `metric` over the classes, weighted by their test beats."
+        return _defined(np.nansum(np.nan_to_num(self.per_class(metric)) * self.support) / self.support.sum())
+
+    @property
+    def kappa(self)->float|None:
+        "Cohen's kappa (None when undefined), as scikit-learn computes it."
+        cm = self.confusion.astype(np.float64)
+        if cm.sum() == 0: return None
+        expected = np.outer(cm.sum(axis=0), cm.sum(axis=1)) / cm.sum()
+        off_diagonal = 1 - np.eye(len(cm))
+        denominator = np.sum(off_diagonal * expected)
+        return float(1 - np.sum(off_diagonal * cm) / denominator) if denominator else None
+
+    def table(self)->'pd.DataFrame':
+        "One row per class: test beats and every metric (NaN where undefined)."
+        import pandas as pd
+        return pd.DataFrame({'support': self.support, **{m: self.per_class(m) for m in METRICS}}, index=list(self.classes))
+
+    def to_json(self)->dict:
+        "A JSON-ready dict: n, accuracy, kappa, per_class, macro, weighted, confusion (counts and row shares)."
+        with np.errstate(invalid='ignore', divide='ignore'): rows = self.confusion / self.confusion.sum(axis=1, keepdims=True)
+        values = {m: self.per_class(m) for m in METRICS}
+        return {'n': self.n, 'accuracy': _defined(self.accuracy), 'kappa': self.kappa,
+                'per_class': {c: {**{m: _defined(values[m][i]) for m in METRICS}, 'support': int(self.support[i])}
+                              for i, c in enumerate(self.classes)},
+                'macro': {m: self.macro(m) for m in METRICS}, 'weighted': {m: self.weighted(m) for m in METRICS},
+                'confusion': self.confusion.tolist(), 'confusion_rows': np.where(np.isnan(rows), 0, rows).round(6).tolist()}
+
+    @classmethod
+    def from_json(cls, d:dict, # as written by `to_json` (or any dict with a confusion matrix)
+                  classes:tuple|list|None=None, # default: d['classes']
+                 )->Metrics:
+        "The metrics saved in `d`, rebuilt from its confusion matrix."
+        classes = tuple(classes if classes is not None else d['classes'])
+        cm = np.asarray(d['confusion'], dtype=np.int64)
+        if cm.shape != (len(classes), len(classes)) or (cm < 0).any():
+            raise ValueError(f'a confusion matrix of {len(classes)} classes must be {len(classes)} x {len(classes)} counts')
+        return cls(classes, cm)
+
+    def __repr__(self):
+        return (f'Metrics({self.n:,} beats, accuracy {self.accuracy:.2%}, sensitivity '
+                + ', '.join(f'{c} {v:.1%}' for c, v in zip(self.classes, self.per_class('sensitivity'))) + ')')
+
+# %% ../nbs/03_kfold.ipynb 20
 def confusion_figure(cm:np.ndarray, # (c, c) confusion matrix, counts
                      classes:tuple|list, # class labels
                      title:str, # what the reader should see
@@ -156,7 +387,7 @@ def confusion_figure(cm:np.ndarray, # (c, c) confusion matrix, counts
     fig.tight_layout()
     return fig
 
-# %% ../nbs/03_kfold.ipynb 18
+# %% ../nbs/03_kfold.ipynb 27
 def predictions_table(ds:Dataset, # the beats
                       index:np.ndarray, # which beats were predicted
                       probabilities:np.ndarray, # (len(index), n_classes) predicted probabilities
@@ -173,9 +404,7 @@ def train_fold(ds:Dataset, # every beat of the run
                test_fold:np.ndarray, # from `make_folds`
                fold:int, # which fold to train and test
                output_dir:str|Path, # where the fold's files go
-               epochs:int=30, batch_size:int=128, lr:float=1e-3, seed:int=0, # training settings (see `train`)
-               early_stopping:int|None=None, class_weight:str|None=None, validation_fraction:float=0.1,
-               split:str='stratified', # for the record in metrics.json and the model's card
+               config:RunConfig, # the run's settings (training, and the split for the records kept)
                run_name:str='', # the run's name, for the model's card
                logdir:str|Path|None=None, # TensorBoard folder (default: output_dir/logs)
                verbose:int=2, # Keras verbosity
@@ -185,13 +414,14 @@ def train_fold(ds:Dataset, # every beat of the run
     output_dir = Path(output_dir)
     train_idx, test_idx = fold_indices(test_fold, fold)
     timings, start = {}, time.perf_counter()
-    model = build_model(input_len=ds.X.shape[1], n_classes=len(ds.classes), lr=lr, seed=seed)
+    split = config.split
+    model = build_model(input_len=ds.X.shape[1], n_classes=len(ds.classes), lr=config.lr, seed=config.seed)
     info = ModelInfo(classes=tuple(ds.classes), scheme=ds.scheme, window=ds.X.shape[1], r_offset=ds.X.shape[1] // 2,
                      protocol=PROTOCOLS[split], split=split, trained_on=tuple(sorted(set(ds.record[train_idx].tolist()))),
                      run=run_name, fold=fold)
-    history = train(model, ds.X[train_idx], ds.y[train_idx], epochs=epochs, batch_size=batch_size, seed=seed,
-                    class_weight=class_weight, validation_fraction=validation_fraction,
-                    early_stopping=early_stopping, out_dir=output_dir, logdir=logdir, verbose=verbose, info=info)
+    history = train(model, ds.X[train_idx], ds.y[train_idx], epochs=config.epochs, batch_size=config.batch_size,
+                    seed=config.seed, class_weight=config.class_weight, validation_fraction=config.validation_fraction,
+                    early_stopping=config.early_stopping or None, out_dir=output_dir, logdir=logdir, verbose=verbose, info=info)
     timings['train_s'] = time.perf_counter() - start
     start = time.perf_counter()
     best = load_model(output_dir/'model.keras')
@@ -202,14 +432,14 @@ def train_fold(ds:Dataset, # every beat of the run
     metrics = {'fold': fold, 'split': split, 'protocol': PROTOCOLS[split], 'classes': list(ds.classes),
                'n_train': int(len(train_idx)), 'n_test': int(len(test_idx)),
                'test_records': sorted(set(ds.record[test_idx].tolist())),
-               **fold_metrics(ds.y[test_idx], probabilities.argmax(1), ds.classes),
+               **Metrics.of(ds.y[test_idx], probabilities.argmax(1), ds.classes).to_json(),
                'epochs_run': int(len(history)), 'best_epoch': int(history.val_loss.idxmin() + 1) if 'val_loss' in history else None,
                'timings': {k: round(v, 2) for k, v in timings.items()},
                'seconds_per_epoch': round(float(history.seconds.mean()), 2)}
     with atomic_path(output_dir/'metrics.json') as tmp: tmp.write_text(json.dumps(metrics, indent=1))
     return metrics
 
-# %% ../nbs/03_kfold.ipynb 20
+# %% ../nbs/03_kfold.ipynb 29
 KFOLD_NOTEBOOK = '03_kfold.ipynb'
 
 def kfold_template()->Path:
@@ -292,183 +522,111 @@ def execute_report(template:Path, # the notebook to run
             subprocess.run([sys.executable, '-m', 'jupyter', 'nbconvert', '--to', 'html', '--no-input', '--log-level',
                             'ERROR', '--output-dir', str(tmp.parent), '--output', tmp.stem, str(report)], check=True)
 
-def fold_dir(run_dir:str|Path, fold:int)->Path:
-    "The folder of a complete fold."
-    return Path(run_dir)/f'fold_{fold}'
-
-def fold_complete(run_dir:str|Path, fold:int)->bool:
-    "Whether fold `fold` of the run finished (its folder exists only then)."
-    return (fold_dir(run_dir, fold)/'metrics.json').is_file()
-
-def read_fold_metrics(run_dir:str|Path, fold:int)->dict:
-    "A complete fold's `metrics.json`; one clear line if it is damaged."
-    path = fold_dir(run_dir, fold)/'metrics.json'
-    try: metrics = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        raise EcgDataError(f'{path}: not readable ({type(e).__name__}); delete the folder {path.parent.name} to redo that fold') from None
-    if not (isinstance(metrics, dict) and isinstance(metrics.get('accuracy'), float)):
-        raise EcgDataError(f'{path}: not a fold\'s metrics (no accuracy); delete the folder {path.parent.name} to redo that fold')
-    return metrics
-
-# %% ../nbs/03_kfold.ipynb 21
-def load_run_data(data_dir:str|Path|None=None, # database folder, or 'excerpt'
-                  records:list[str]|None=None, # records to use (default: all)
-                  scheme:str='seed', # class scheme
-                  synthetic:bool=False, # use synthetic beats instead of records
-                  synthetic_n:int=2000, # number of synthetic beats
-                  seed:int=0, # seed of the synthetic beats
+# %% ../nbs/03_kfold.ipynb 30
+def load_run_data(config:RunConfig, # the run's settings (its data)
+                  data_dir:str|Path|None=None, # the data, if not where the run found them
                  )->Dataset:
-    "The beats of a run: the cached dataset of the records, or synthetic beats."
-    if synthetic:
-        ds = synthetic_dataset(synthetic_n, seed=seed)
+    "The beats of a run: the cached dataset of its records, or synthetic beats."
+    if config.synthetic:
+        ds = synthetic_dataset(config.synthetic_n, seed=config.seed)
         ds.record = np.array([f's{i % 10}' for i in range(len(ds))])  # ten pseudo-subjects, for the record split
         return ds
-    return build_dataset(data_dir, records=records, scheme=scheme, progress=False)
+    return build_dataset(config.data_dir if data_dir is None else data_dir, records=config.records, scheme=config.scheme,
+                         progress=False)
 
-def _data_checksums(params:dict)->dict:
-    if params['synthetic']: return {'synthetic': f"synthetic_dataset(n={params['synthetic_n']}, seed={params['seed']})"}
-    data_dir = resolve_data_dir(params['data_dir'], verbose=False)
-    names = params['records'] or list_records(data_dir)
+def _data_checksums(config:RunConfig, data_dir:str|Path|None=None)->dict:
+    if config.synthetic: return {'synthetic': f"synthetic_dataset(n={config.synthetic_n}, seed={config.seed})"}
+    data_dir = resolve_data_dir(config.data_dir if data_dir is None else data_dir, verbose=False)
+    names = config.records or list_records(data_dir)
     return {p.name: file_sha256(p) for name in names for p in record_files(name, data_dir)}
-
-def read_manifest(run_dir:str|Path)->dict:
-    "A run's `manifest.json`, checked to be one (parameters, checksums, folds); one clear line when it is not."
-    path = Path(run_dir)/'manifest.json'
-    if not path.is_file(): raise EcgDataError(f'{path}: not a k-fold run folder (no manifest.json); run `ecg_nb kfold` first')
-    try: manifest = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        raise EcgDataError(f'{path}: not a readable run manifest ({type(e).__name__}); restore it or use a new run folder') from None
-    params = manifest.get('parameters') if isinstance(manifest, dict) else None
-    if not (isinstance(params, dict) and {'k', 'split', 'scheme', 'seed', 'synthetic'} <= set(params)
-            and isinstance(manifest.get('data_checksums'), dict) and isinstance(manifest.get('folds'), dict)):
-        raise EcgDataError(f'{path}: incomplete run manifest (parameters, data_checksums or folds missing); '
-                           'restore it or use a new run folder')
-    return manifest
 
 def check_run_data(manifest:dict, # the run's manifest
                    data_dir:str|Path|None=None, # the data to use now, if not where the run found it
                    where:str|Path='manifest.json', # named in the message
                   ):
     "Refuse data whose files differ from the checksums the run's manifest recorded when it started."
-    params = manifest['parameters']
-    now = _data_checksums({**params, 'data_dir': data_dir if data_dir is not None else params['data_dir']})
+    now = _data_checksums(RunConfig.from_json(manifest['parameters'], where), data_dir)
     then = manifest['data_checksums']
     if changed := sorted(name for name in set(now) | set(then) if now.get(name) != then.get(name)):
         raise EcgDataError(f'{where}: the data differ from those this run was made with ({len(changed)} file(s), first: '
                            f'{changed[0]}); use the same data, or a new run folder for these')
 
-# %% ../nbs/03_kfold.ipynb 22
-def _check_run_options(k, split, jobs, threads, synthetic_n, epochs, batch_size, lr, early_stopping, class_weight,
-                       validation_fraction, scheme):
-    "Refuse settings that cannot work, naming the option, before anything is read or written."
-    import math
-    rules = [('--k', k, k >= 2 or split == 'ds1ds2', 'a whole number of folds, at least 2'),
-             ('--split', split, split in SPLITS, f'one of {", ".join(SPLITS)}'),
-             ('--jobs', jobs, jobs >= 1, 'at least 1'), ('--threads', threads, threads >= 0, '0 (the default) or more'),
-             ('--synthetic_n', synthetic_n, synthetic_n >= 20, 'at least 20 beats'),
-             ('--epochs', epochs, epochs >= 1, 'at least 1'), ('--batch_size', batch_size, batch_size >= 1, 'at least 1'),
-             ('--lr', lr, math.isfinite(lr) and 0 < lr < 1, 'a learning rate above 0 and below 1'),
-             ('--early_stopping', early_stopping, early_stopping >= 0, '0 (off) or a number of epochs'),
-             ('--class_weight', class_weight, class_weight in (None, 'balanced'), "'balanced' or not given"),
-             ('--validation_fraction', validation_fraction, math.isfinite(validation_fraction) and 0 < validation_fraction < 0.5,
-              'a share above 0 and below 0.5'),
-             ('--scheme', scheme, scheme in ('seed', 'aami'), "'seed' or 'aami'")]
-    for option, value, ok, rule in rules:
-        if not ok: raise EcgDataError(f'{option} {value}: must be {rule}')
+def start_run(run:Run, # the run folder (made if missing)
+              config:RunConfig, # the settings to run with
+             )->tuple: # (manifest, dataset, test fold of each beat)
+    "The run's manifest, beats and folds: a new run's written, a resumed run's checked against `config` and its data."
+    manifest = run.manifest() if run.manifest_path.exists() else None
+    if manifest:
+        if differences := config.differences(RunConfig.from_json(manifest['parameters'], run.manifest_path)):
+            raise EcgDataError(f'{run.manifest_path}: this run was started with other parameters ({differences}); '
+                               'rerun with the same ones to resume, or use a new run folder')
+        check_run_data(manifest, where=run.manifest_path)  # a resumed run trains on the very same data
+    ds = load_run_data(config)
+    test_fold = load_or_make_folds(run.path, ds, config)
+    if manifest is None:
+        manifest = {'parameters': config.to_json(), 'protocol': PROTOCOLS[config.split],
+                    'created': datetime.datetime.now().isoformat(timespec='seconds'), 'versions': _versions(),
+                    'git_commit': _git_commit(), 'data_checksums': _data_checksums(config), 'beats': len(ds),
+                    'class_counts': ds.counts(), 'folds': {}}
+        run.write_manifest(manifest)
+    return manifest, ds, test_fold
 
-@contextlib.contextmanager
-def run_lock(run_dir:Path, # the run folder (it must exist)
-            ):
-    "Hold the run folder for this process; refuse, saying who holds it, if another process does."
-    import fcntl
-    handle = open(run_dir/'.lock', 'a+')
-    try: fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.seek(0); holder = (handle.read().strip().splitlines() or ['another process'])[-1]
-        handle.close()
-        raise EcgDataError(f'{run_dir}: in use by {holder}; wait for it to finish, or stop it, then rerun') from None
-    handle.seek(0); handle.truncate()
-    handle.write(f'ecg_nb (pid {os.getpid()} on {platform.node()}, since {datetime.datetime.now():%Y-%m-%d %H:%M:%S})\n')
-    handle.flush()
-    try: yield
-    finally: handle.close()  # closing releases the lock; the file stays, harmless
-
+# %% ../nbs/03_kfold.ipynb 31
 def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
-              k:int=10, # number of folds
-              split:str='stratified', # 'stratified', 'record' or 'ds1ds2'
+              config:RunConfig|None=None, # the run's settings (default: `RunConfig()`)
               folds:list[int]|None=None, # which folds to run (default: all)
               jobs:int=1, # folds run at once, each in its own process
               threads:int=0, # TensorFlow threads per fold (0: TensorFlow's default)
-              data_dir:str|None=None, records:list[str]|None=None, scheme:str='seed', # the data
-              synthetic:bool=False, synthetic_n:int=2000, # synthetic beats instead of records
-              epochs:int=30, batch_size:int=128, lr:float=1e-3, seed:int=0, early_stopping:int=0,
-              class_weight:str|None=None, validation_fraction:float=0.1, # training settings
               logdir:str|None=None, # TensorBoard folder (default: each fold's logs/)
               models_dir:str|None=None, # also copy each fold's best model here as fold_<i>.keras
               html:bool=True, # also write each report as HTML with the code hidden
               progress:bool=True, # print a line per fold
+              **settings, # `RunConfig` fields that replace those of `config`, e.g. k=2, epochs=1
              )->list[dict]: # the metrics of every complete fold, in fold order
     "Run (or resume) a k-fold cross-validation: one papermill-executed report per fold."
-    run_dir = Path(run_dir)
-    _check_run_options(k=k, split=split, jobs=jobs, threads=threads, synthetic_n=synthetic_n, epochs=epochs,
-                       batch_size=batch_size, lr=lr, early_stopping=early_stopping, class_weight=class_weight,
-                       validation_fraction=validation_fraction, scheme=scheme)
-    if not synthetic:  # nothing the run writes may be, or hold, the database it reads
-        database = resolve_data_dir(data_dir, verbose=False)
-        for option, folder in (('--run', run_dir), ('--models_dir', models_dir), ('--logdir', logdir)):
+    config = dataclasses.replace(config or RunConfig(), **settings).check()
+    for option, value in (('--jobs', jobs), ('--threads', threads)):
+        if not (isinstance(value, int) and value >= (1 if option == '--jobs' else 0)):
+            raise EcgDataError(f'{option} {value}: must be {"at least 1" if option == "--jobs" else "0 (the default) or more"}')
+    run = Run(run_dir)
+    if not config.synthetic:  # nothing the run writes may be, or hold, the database it reads
+        database = resolve_data_dir(config.data_dir, verbose=False)
+        for option, folder in (('--run', run.path), ('--models_dir', models_dir), ('--logdir', logdir)):
             check_outputs({option: folder}, {'database folder': database}, folders=(option,))
-    for option, folder in (('--run', run_dir), ('--models_dir', models_dir), ('--logdir', logdir)):
+    for option, folder in (('--run', run.path), ('--models_dir', models_dir), ('--logdir', logdir)):
         if folder is not None and Path(folder).exists() and not Path(folder).is_dir():
             raise EcgDataError(f'{option} {folder}: is a file, not a folder')
-    params = dict(data_dir=data_dir, records=records, scheme=scheme, synthetic=synthetic, synthetic_n=synthetic_n,
-                  k=k if split != 'ds1ds2' else 1, split=split, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
-                  early_stopping=early_stopping, class_weight=class_weight, validation_fraction=validation_fraction)
-    manifest_path = run_dir/'manifest.json'
-    manifest = read_manifest(run_dir) if manifest_path.exists() else None
-    if manifest and manifest['parameters'] != params:
-        changed = {key: (manifest['parameters'].get(key), value) for key, value in params.items()
-                   if manifest['parameters'].get(key) != value}
-        raise EcgDataError(f'{manifest_path}: this run was started with other parameters '
-                           f'({", ".join(f"{key}: {a!r} then, {b!r} now" for key, (a, b) in changed.items())}); '
-                           'rerun with the same ones to resume, or use a new run folder')
-    if manifest: check_run_data(manifest, where=manifest_path)  # a resumed run trains on the very same data
-    ds = load_run_data(data_dir, records, scheme, synthetic, synthetic_n, seed)
-    test_fold = load_or_make_folds(run_dir, ds, params['k'], split, seed)
-    if manifest is None:
-        manifest = {'parameters': params, 'protocol': PROTOCOLS[split], 'created': datetime.datetime.now().isoformat(timespec='seconds'),
-                    'versions': _versions(), 'git_commit': _git_commit(), 'data_checksums': _data_checksums(params),
-                    'beats': len(ds), 'class_counts': ds.counts(), 'folds': {}}
-        with atomic_path(manifest_path) as tmp: tmp.write_text(json.dumps(manifest, indent=1))
+    manifest, ds, test_fold = start_run(run, config)
     all_folds = sorted(set(test_fold.tolist()) - {-1, -2})
     wanted = all_folds if folds is None else [int(f) for f in folds]
     for fold in wanted:
-        if fold not in all_folds: raise EcgDataError(f'{run_dir}: there is no fold {fold}; the folds are {all_folds}')
+        if fold not in all_folds: raise EcgDataError(f'{run.path}: there is no fold {fold}; the folds are {all_folds}')
     for fold in all_folds:  # a damaged finished fold is found now, not after hours of training the others
-        if fold_complete(run_dir, fold): read_fold_metrics(run_dir, fold)
+        if run.fold_complete(fold): run.fold_metrics(fold)
     template = kfold_template()
 
     def run_one(fold):
-        final = fold_dir(run_dir, fold)
-        if fold_complete(run_dir, fold):
+        final = run.fold_dir(fold)
+        if run.fold_complete(fold):
             if progress: print(f'fold {fold}: complete, skipped')
             return fold, None
-        partial = run_dir/f'fold_{fold}.partial'
+        partial = run.partial_dir(fold)
         shutil.rmtree(partial, ignore_errors=True)  # left by an interrupted run: redo the fold
         partial.mkdir()
         if progress: print(f'fold {fold}: running ({partial})', flush=True)
         start = time.perf_counter()
-        execute_report(template, partial/f'fold_{fold}.ipynb', final_path=final/f'fold_{fold}.ipynb', html=html,
-                       parameters=dict(params, run_dir=run_dir, output_dir=partial, fold=fold, threads=threads,
+        execute_report(template, partial/run.report_path(fold).name, final_path=run.report_path(fold), html=html,
+                       parameters=dict(config.to_json(), run_dir=run.path, output_dir=partial, fold=fold, threads=threads,
                                        logdir=Path(logdir)/f'fold_{fold}' if logdir else None))
         os.replace(partial, final)  # the fold is complete from this instant
         if models_dir:  # after: a copy that fails loses no finished fold
-            with atomic_path(Path(models_dir)/f'fold_{fold}.keras') as tmp: shutil.copyfile(final/'model.keras', tmp)
+            with atomic_path(Path(models_dir)/f'fold_{fold}.keras') as tmp: shutil.copyfile(run.model_path(fold), tmp)
         seconds = time.perf_counter() - start
         if progress: print(f'fold {fold}: done in {seconds / 60:.1f} min', flush=True)
         return fold, seconds
 
     failures = []
-    with run_lock(run_dir), ThreadPoolExecutor(max(1, jobs)) as pool:
+    with run.lock(), ThreadPoolExecutor(max(1, jobs)) as pool:
         futures = [pool.submit(run_one, fold) for fold in wanted]
         for future in futures:
             try:
@@ -476,7 +634,7 @@ def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
                 if seconds is not None:  # record the timing in the manifest (one writer: this thread)
                     manifest['folds'][str(fold)] = {'seconds': round(seconds, 1),
                                                     'finished': datetime.datetime.now().isoformat(timespec='seconds')}
-                    with atomic_path(manifest_path) as tmp: tmp.write_text(json.dumps(manifest, indent=1))
+                    run.write_manifest(manifest)
             except EcgDataError as e: failures.append(str(e))
-    if failures: raise EcgDataError(f'{run_dir}: {len(failures)} fold(s) failed; first: {failures[0]}')
-    return [read_fold_metrics(run_dir, f) for f in all_folds if fold_complete(run_dir, f)]
+    if failures: raise EcgDataError(f'{run.path}: {len(failures)} fold(s) failed; first: {failures[0]}')
+    return [run.fold_metrics(f) for f in all_folds if run.fold_complete(f)]

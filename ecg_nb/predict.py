@@ -714,14 +714,12 @@ def load_predictor(model:str|Path|None=None, # a .keras file
         classes = model_classes(path, scheme)
         _check_model_fits(loaded, path, classes)
         return Predictor([loaded], classes, f'model {path.name}')
-    from ecg_nb.evaluate import load_manifest
-    from ecg_nb.kfold import fold_complete, fold_dir
-    run = Path(run)
-    params = load_manifest(run)['parameters']
-    folds = [f for f in range(params['k']) if fold_complete(run, f)]
-    if not folds: raise EcgDataError(f'{run}: no complete fold, so no model to predict with')
+    from ecg_nb.kfold import Run
+    run = Run(run)
+    params, folds = run.manifest()['parameters'], run.complete_folds()
+    if not folds: raise EcgDataError(f'{run.path}: no complete fold, so no model to predict with')
     classes = SCHEMES[params['scheme']].classes  # the run's manifest; each fold model's card must agree
-    paths = [fold_dir(run, f)/'model.keras' for f in folds]
+    paths = [run.model_path(f) for f in folds]
     models = [_load_model(path, engine) for path in paths]
     for path, m in zip(paths, models): _check_model_fits(m, path, model_classes(path, params['scheme']))
     kind = 'ensemble of %d fold models' % len(models) if len(models) > 1 else 'the one fold model'

@@ -135,3 +135,26 @@ def test_report_when_the_runs_data_is_gone(tmp_path, excerpt_copy):
     assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert 'no such database folder' in proc.stderr  # found before the report's notebook runs
     assert not (run/'report.ipynb').exists() and not (run/'report.md').exists()
+
+
+def test_a_fold_run_by_hand_keeps_the_run_folder_consistent(tmp_path):
+    # papermill by hand, as README shows it: the run settings default to the CLI's (RunConfig), a new run folder gets
+    # its manifest, and a fold into an existing run with other settings is refused before it writes anything
+    import sys
+    from ecg_nb.kfold import RunConfig, kfold_template
+    papermill = [sys.executable, '-m', 'papermill', str(kfold_template()), '--no-progress-bar']
+    settings = ['-p', 'data_dir', 'excerpt', '-p', 'k', '2', '-p', 'epochs', '1', '-p', 'threads', '1']
+    run = tmp_path/'run'
+    proc = subprocess.run([*papermill, str(tmp_path/'fold_0.ipynb'), '-p', 'fold', '0', '-p', 'run_dir', str(run), *settings],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    manifest = json.loads((run/'manifest.json').read_text())
+    assert manifest['parameters'] == RunConfig(data_dir='excerpt', k=2, epochs=1).to_json()
+    assert (run/'fold_0'/'model.keras').is_file() and not (run/'fold_1').exists()
+    proc = subprocess.run([*papermill, str(tmp_path/'fold_1.ipynb'), '-p', 'fold', '1', '-p', 'run_dir', str(run), *settings,
+                           '-p', 'lr', '0.01'], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode != 0 and 'this run was started with other parameters (lr: 0.001 then, 0.01 now)' in proc.stderr
+    assert not (run/'fold_1').exists() and json.loads((run/'manifest.json').read_text()) == manifest
+    # the CLI resumes the run that papermill began: fold 0 is complete, fold 1 is trained
+    proc = run_cli(*KFOLD, '--run', run, cwd=tmp_path)
+    assert proc.returncode == 0 and 'fold 0: complete, skipped' in proc.stdout, proc.stderr
