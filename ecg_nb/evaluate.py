@@ -90,7 +90,7 @@ def run_summary(predictions:'pd.DataFrame', # from `run_predictions`
     folds = {int(f): of(g) for f, g in predictions.groupby('fold')}
     return RunSummary(tuple(classes), folds, of(predictions), split, folds_total or len(folds))
 
-# %% ../nbs/04_eval.ipynb 10
+# %% ../nbs/04_eval.ipynb 12
 def _save_figure(fig, path:Path):
     import matplotlib.pyplot as plt
     with atomic_path(path) as tmp: fig.savefig(tmp, dpi=110)
@@ -123,7 +123,7 @@ def per_record_accuracy(predictions:'pd.DataFrame')->'pd.DataFrame':
                           'most common error': f'{top.index[0]} ({top.iloc[0]})' if len(top) else ''})
     return predictions.groupby('record').apply(summarise, include_groups=False).sort_values('accuracy')
 
-# %% ../nbs/04_eval.ipynb 11
+# %% ../nbs/04_eval.ipynb 13
 def check_run(run_dir:str|Path, # a k-fold run folder
               data_dir:str|Path|None=None, # the data, if not where the run found it
              )->tuple: # (manifest, dataset, test fold of each beat), for the caller to use
@@ -197,7 +197,7 @@ def evaluate_run(run_dir:str|Path, # a k-fold run folder
                  out/'confusion_pooled.png')
     return summary
 
-# %% ../nbs/04_eval.ipynb 13
+# %% ../nbs/04_eval.ipynb 15
 OH_2018 = {'accuracy': 0.9810, 'sensitivity': 0.9750, 'specificity': 0.9870}  # 10-fold, intra-patient
 
 INTER_PATIENT_NOTE = ('This run is **inter-patient**: no subject has beats in both the training and the test data '
@@ -248,7 +248,7 @@ def plot_beats(ds, # the run's `Dataset`
     fig.tight_layout()
     return fig
 
-# %% ../nbs/04_eval.ipynb 14
+# %% ../nbs/04_eval.ipynb 16
 def _pct(v): return 'n/a' if v is None else f'{v:.2%}'
 
 def report_markdown(run_dir:str|Path, # the run folder (links in the report are relative to it)
@@ -311,7 +311,7 @@ def report_markdown(run_dir:str|Path, # the run folder (links in the report are 
               '- `report.ipynb` / `report.html`: this report with its figures', '']
     return '\n'.join(lines)
 
-# %% ../nbs/04_eval.ipynb 16
+# %% ../nbs/04_eval.ipynb 18
 EVAL_NOTEBOOK = '04_eval.ipynb'
 
 def write_report(run_dir:str|Path, # a k-fold run folder

@@ -167,7 +167,7 @@ class RunConfig:
         a, b = self.to_json(), other.to_json()
         return ', '.join(f'{key}: {b[key]!r} then, {a[key]!r} now' for key in a if a[key] != b[key])
 
-# %% ../nbs/03_kfold.ipynb 13
+# %% ../nbs/03_kfold.ipynb 16
 class Run:
     "A k-fold run folder: its manifest, folds, fold folders, models and predictions."
     def __init__(self, path:str|Path): self.path = Path(path)
@@ -246,7 +246,7 @@ class Run:
         try: yield
         finally: handle.close()  # closing releases the lock; the file stays, harmless
 
-# %% ../nbs/03_kfold.ipynb 16
+# %% ../nbs/03_kfold.ipynb 22
 def load_or_make_folds(run_dir:str|Path, # the run's folder
                        ds:Dataset, # the run's beats
                        config:RunConfig, # the run's settings (its k, split and seed)
@@ -274,7 +274,7 @@ def load_or_make_folds(run_dir:str|Path, # the run's folder
             np.savez_compressed(f, test_fold=test_fold, record=ds.record, r_sample=ds.r_sample, y=ds.y, settings=np.array(settings))
     return test_fold
 
-# %% ../nbs/03_kfold.ipynb 19
+# %% ../nbs/03_kfold.ipynb 25
 METRICS = ('sensitivity', 'specificity', 'ppv', 'f1')  # the per-class metrics, in report order
 
 def _defined(v)->float|None: return None if v is None or np.isnan(v) else float(v)
@@ -367,7 +367,7 @@ class Metrics:
         return (f'Metrics({self.n:,} beats, accuracy {self.accuracy:.2%}, sensitivity '
                 + ', '.join(f'{c} {v:.1%}' for c, v in zip(self.classes, self.per_class('sensitivity'))) + ')')
 
-# %% ../nbs/03_kfold.ipynb 20
+# %% ../nbs/03_kfold.ipynb 29
 def confusion_figure(cm:np.ndarray, # (c, c) confusion matrix, counts
                      classes:tuple|list, # class labels
                      title:str, # what the reader should see
@@ -387,7 +387,7 @@ def confusion_figure(cm:np.ndarray, # (c, c) confusion matrix, counts
     fig.tight_layout()
     return fig
 
-# %% ../nbs/03_kfold.ipynb 27
+# %% ../nbs/03_kfold.ipynb 36
 def predictions_table(ds:Dataset, # the beats
                       index:np.ndarray, # which beats were predicted
                       probabilities:np.ndarray, # (len(index), n_classes) predicted probabilities
@@ -439,7 +439,7 @@ def train_fold(ds:Dataset, # every beat of the run
     with atomic_path(output_dir/'metrics.json') as tmp: tmp.write_text(json.dumps(metrics, indent=1))
     return metrics
 
-# %% ../nbs/03_kfold.ipynb 29
+# %% ../nbs/03_kfold.ipynb 38
 KFOLD_NOTEBOOK = '03_kfold.ipynb'
 
 def kfold_template()->Path:
@@ -522,7 +522,7 @@ def execute_report(template:Path, # the notebook to run
             subprocess.run([sys.executable, '-m', 'jupyter', 'nbconvert', '--to', 'html', '--no-input', '--log-level',
                             'ERROR', '--output-dir', str(tmp.parent), '--output', tmp.stem, str(report)], check=True)
 
-# %% ../nbs/03_kfold.ipynb 30
+# %% ../nbs/03_kfold.ipynb 39
 def load_run_data(config:RunConfig, # the run's settings (its data)
                   data_dir:str|Path|None=None, # the data, if not where the run found them
                  )->Dataset:
@@ -571,7 +571,7 @@ def start_run(run:Run, # the run folder (made if missing)
         run.write_manifest(manifest)
     return manifest, ds, test_fold
 
-# %% ../nbs/03_kfold.ipynb 31
+# %% ../nbs/03_kfold.ipynb 40
 def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
               config:RunConfig|None=None, # the run's settings (default: `RunConfig()`)
               folds:list[int]|None=None, # which folds to run (default: all)

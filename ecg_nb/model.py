@@ -140,7 +140,7 @@ class _EpochTimer(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None): self._start = time.perf_counter()
     def on_epoch_end(self, epoch, logs=None): self.seconds.append(time.perf_counter() - self._start)
 
-# %% ../nbs/02_model.ipynb 19
+# %% ../nbs/02_model.ipynb 21
 def load_model(path:str|Path, # a `.keras` file written by `train`
               )->keras.Model:
     "Load a saved model in Keras' safe mode; a missing or unreadable file raises `EcgDataError`."
