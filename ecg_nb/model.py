@@ -16,32 +16,38 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's C++ start-up 
 import keras
 from keras import layers
 
+from .architecture import SEED, Architecture, Layer
 from .data import EcgDataError, ModelInfo, _add_info, atomic_path, check_archive
 
 # %% auto 0
-__all__ = ['build_model', 'layer_table', 'class_weights', 'train', 'load_model']
+__all__ = ['keras_layer', 'build_model', 'layer_table', 'class_weights', 'train', 'load_model']
 
 # %% ../nbs/02_model.ipynb 6
+def keras_layer(layer:Layer, # from an `Architecture`
+                n_classes:int, # the output's units, where the layer leaves them open
+               ):
+    "The Keras layer a `Layer` describes."
+    if layer.kind == 'conv':
+        return layers.Conv1D(layer.units, layer.kernel_size, activation=layer.activation, use_bias=layer.use_bias, name=layer.name)
+    if layer.kind == 'max_pool': return layers.MaxPooling1D(pool_size=2, strides=2, name=layer.name)
+    if layer.kind == 'lstm': return layers.LSTM(layer.units, recurrent_dropout=layer.rate, name=layer.name)
+    if layer.kind == 'dense': return layers.Dense(layer.units or n_classes, activation=layer.activation, name=layer.name)
+    if layer.kind == 'dropout': return layers.Dropout(layer.rate, name=layer.name)
+    raise ValueError(f'unknown layer kind {layer.kind!r}')
+
 def build_model(input_len:int=1000, # samples per beat window
                 n_classes:int=5, # number of output classes
                 lr:float=1e-3, # Adam learning rate
                 jit_compile:bool|str='auto', # XLA-compile the training step (Keras decides with 'auto')
                 seed:int|None=0, # seeds the initial weights (None: not seeded)
+                architecture:Architecture=SEED, # the layers (see [Architectures](01a_architecture.ipynb))
                )->keras.Model:
-    "The seed CNN+LSTM: 3 x [Conv1D, MaxPool1D] -> LSTM(20) -> Dense(20) -> Dense(10) -> softmax, compiled."
+    "The Keras model of `architecture` (by default the seed CNN+LSTM), compiled for training."
     if seed is not None: keras.utils.set_random_seed(seed)
-    inputs = keras.Input((input_len, 1), name='beat')
+    inputs = keras.Input((input_len, architecture.input_shape[1]), name=architecture.input_name)
     x = inputs
-    for stage, (filters, kernel_size) in enumerate(zip((3, 6, 6), (21, 11, 5)), start=1):
-        x = layers.Conv1D(filters, kernel_size, activation='relu', use_bias=False, name=f'conv{stage}')(x)
-        x = layers.MaxPooling1D(pool_size=2, strides=2, name=f'pool{stage}')(x)
-    x = layers.LSTM(20, recurrent_dropout=0.2, name='lstm')(x)
-    x = layers.Dense(20, activation='relu', name='dense20')(x)
-    x = layers.Dropout(0.2, name='dropout1')(x)
-    x = layers.Dense(10, activation='relu', name='dense10')(x)
-    x = layers.Dropout(0.2, name='dropout2')(x)
-    outputs = layers.Dense(n_classes, activation='softmax', name='class_probabilities')(x)
-    model = keras.Model(inputs, outputs, name='cnn_lstm_oh2018')
+    for layer in architecture.layers: x = keras_layer(layer, n_classes)(x)
+    model = keras.Model(inputs, x, name=architecture.name)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr), loss='sparse_categorical_crossentropy',
                   metrics=['accuracy'], jit_compile=jit_compile)
     return model
@@ -53,7 +59,7 @@ def layer_table(model:keras.Model)->'pd.DataFrame':
     return pd.DataFrame([{'layer': l.name, 'type': type(l).__name__, 'output shape': str(l.output.shape),
                           'weights': l.count_params()} for l in model.layers]).set_index('layer')
 
-# %% ../nbs/02_model.ipynb 12
+# %% ../nbs/02_model.ipynb 14
 class _AtomicBestCheckpoint(keras.callbacks.Callback):
     "Save the model (with its card, if given) whenever `monitor` improves, to a temporary file renamed over `path`."
     def __init__(self, path, monitor='val_loss', info=None):
@@ -73,7 +79,7 @@ def _seed_everything(seed:int):
         import tensorflow as tf
         tf.config.experimental.enable_op_determinism()
 
-# %% ../nbs/02_model.ipynb 13
+# %% ../nbs/02_model.ipynb 15
 def class_weights(y:np.ndarray, # (n,) integer labels
                   n_classes:int, # number of classes
                  )->dict: # class index -> weight (n / (n_classes * count)); absent classes get 0
@@ -133,14 +139,14 @@ def train(model:keras.Model, # a compiled model, e.g. from `build_model`
         with atomic_path(out_dir/'history.csv') as tmp: history.to_csv(tmp, index=False)
     return history
 
-# %% ../nbs/02_model.ipynb 14
+# %% ../nbs/02_model.ipynb 16
 class _EpochTimer(keras.callbacks.Callback):
     "Wall-clock seconds of each epoch."
     def on_train_begin(self, logs=None): self.seconds = []
     def on_epoch_begin(self, epoch, logs=None): self._start = time.perf_counter()
     def on_epoch_end(self, epoch, logs=None): self.seconds.append(time.perf_counter() - self._start)
 
-# %% ../nbs/02_model.ipynb 21
+# %% ../nbs/02_model.ipynb 23
 def load_model(path:str|Path, # a `.keras` file written by `train`
               )->keras.Model:
     "Load a saved model in Keras' safe mode; a missing or unreadable file raises `EcgDataError`."
