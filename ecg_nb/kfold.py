@@ -162,6 +162,13 @@ class RunConfig:
                                f'unknown: {", ".join(extra) or "none"}); use a new run folder')
         return cls(**d)
 
+    @classmethod
+    def parameter_lines(cls)->list[str]:
+        "The settings as papermill parameter lines, `name: type = default  # description` (the fold notebook's)."
+        # papermill reads `Optional[str]`, not `str | None`; quoted, the annotation is never evaluated
+        kind = lambda t: f'"Optional[{t.split("|")[0].strip()}]"' if t.replace(' ', '').endswith('|None') else t
+        return [f'{name}: {kind(f.type)} = {f.default!r}  # {f.metadata["description"]}' for name, f in cls.fields().items()]
+
     def differences(self, other:RunConfig)->str:
         "The settings that differ from `other`'s, in words ('' when none)."
         a, b = self.to_json(), other.to_json()
