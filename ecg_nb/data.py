@@ -454,6 +454,14 @@ class Dataset:
     classes: tuple        # class labels, e.g. ('N', 'L', 'R', 'A', 'V')
     scheme: str = 'seed'  # name of the class scheme
     dropped: dict = field(default_factory=dict)  # record -> beats dropped because their window left the record
+    rhythm: np.ndarray|None = None  # (n, k) float32 rhythm features per beat; None: none, an (n, 0) array
+    rhythm_names: tuple = ()  # the k names of `rhythm`'s columns, e.g. `segment.RHYTHM_FEATURES`
+
+    def __post_init__(self):
+        if self.rhythm is None: self.rhythm = np.zeros((len(self.y), 0), np.float32)
+        if self.rhythm.shape != (len(self.y), len(self.rhythm_names)):  # a column without a name is unusable
+            raise ValueError(f'Dataset: rhythm has shape {self.rhythm.shape}, expected ({len(self.y)}, {len(self.rhythm_names)}) '
+                             f'for {len(self.y)} beats and rhythm_names {self.rhythm_names}')
 
     def __len__(self): return len(self.y)
 
@@ -464,13 +472,13 @@ class Dataset:
     def subset(self, index)->Dataset:
         "The beats at `index` (indices or a boolean mask)."
         return Dataset(self.X[index], self.y[index], self.record[index], self.r_sample[index],
-                       self.classes, self.scheme, self.dropped)
+                       self.classes, self.scheme, self.dropped, self.rhythm[index], self.rhythm_names)
 
     def __repr__(self):
         return (f'Dataset({len(self):,} beats x {self.X.shape[1]} samples, scheme={self.scheme!r}, '
                 f'{len(np.unique(self.record))} records, counts={self.counts()})')
 
-# %% ../nbs/00_data.ipynb 53
+# %% ../nbs/00_data.ipynb 54
 MODEL_INFO = 'ecg_nb.json'  # the card's name inside a .keras file
 
 @dataclass(frozen=True)
@@ -537,7 +545,7 @@ def read_model_info(path:str|Path, # a .keras file
         if z.getinfo(MODEL_INFO).file_size > 1 << 20: raise EcgDataError(f'{path}: its {MODEL_INFO} is too large to be a card')
         return ModelInfo.from_json(z.read(MODEL_INFO).decode('utf-8', errors='replace'), path)
 
-# %% ../nbs/00_data.ipynb 56
+# %% ../nbs/00_data.ipynb 57
 # wave: (offset from R in s, width in s, amplitude in mV); one list per class morphology
 _WAVES = {
     'N': [(-0.20, 0.025, 0.15), (-0.03, 0.008, -0.10), (0.0, 0.010, 1.20), (0.03, 0.009, -0.25), (0.28, 0.045, 0.30)],

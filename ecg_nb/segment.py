@@ -21,8 +21,9 @@ from .data import (EcgDataError, Dataset, Record, atomic_path, check_record_file
                          list_records, read_record, record_files, resolve_data_dir, BEAT_SYMBOLS)
 
 # %% auto 0
-__all__ = ['CACHE_VERSION', 'detect_r_peaks', 'match_beats', 'detection_scores', 'reference_beats', 'evaluate_detector',
-           'plot_r_peaks', 'segment_beats', 'default_cache_dir', 'build_dataset', 'plot_class_examples']
+__all__ = ['RHYTHM_FEATURES', 'PATIENT_WINDOW_S', 'LOCAL_BEATS', 'MAX_RR_S', 'DEFAULT_RR_S', 'RHYTHM_CONTEXT_S', 'CACHE_VERSION',
+           'detect_r_peaks', 'match_beats', 'detection_scores', 'reference_beats', 'evaluate_detector', 'plot_r_peaks',
+           'segment_beats', 'rhythm_features', 'default_cache_dir', 'build_dataset', 'plot_class_examples']
 
 # %% ../nbs/01_segment.ipynb 6
 # Thresholds act on sqrt(integrated energy), i.e. an RMS-slope (amplitude) scale.
@@ -346,8 +347,69 @@ def segment_beats(signal:np.ndarray, # (n,) one lead
     return beats, kept
 
 # %% ../nbs/01_segment.ipynb 34
-CACHE_VERSION = 1  # bump when the way beats are cut changes, so old caches are not read
-_CACHE_FILES = ('X.npy', 'y.npy', 'record.npy', 'r_sample.npy', 'meta.json')
+RHYTHM_FEATURES = ('pre_rr', 'post_rr', 'local_rr', 'patient_rr',
+                   'pre_rr_norm', 'post_rr_norm', 'local_rr_norm', 'pre_post_ratio')  # columns of `rhythm_features`
+PATIENT_WINDOW_S = 150.  # s each side of a beat: the patient's mean RR is taken over a 5-minute window
+LOCAL_BEATS = 10  # RR intervals in the local mean
+MAX_RR_S = 10.  # s; peaks further apart are a gap in the signal, not an RR interval
+DEFAULT_RR_S = 0.8  # s (75 bpm); every interval of a beat with no interval within its window
+# R-peak context a chunk needs on each side for exact features: the patient window, and the last LOCAL_BEATS
+# intervals (at most LOCAL_BEATS * MAX_RR_S long)
+RHYTHM_CONTEXT_S = max(PATIENT_WINDOW_S, LOCAL_BEATS * MAX_RR_S)
+
+# %% ../nbs/01_segment.ipynb 36
+def _intervals(r:np.ndarray, fs:float, max_rr_s:float)->tuple[np.ndarray, np.ndarray]:
+    "RR intervals (m-1,) int64 in samples, at least 1 (a repeated peak must not divide by zero), and (m-1,) bool: shorter than a gap."
+    rr = np.maximum(np.diff(r), 1)
+    return rr, rr <= max_rr_s * fs
+
+def _patient_rr(r:np.ndarray, rr:np.ndarray, real:np.ndarray, half_window:int)->np.ndarray:
+    "(m,) float64 mean of the real intervals lying wholly within +-half_window samples of each peak, in samples; NaN if none."
+    first = np.searchsorted(r, r - half_window, 'left')  # the window's intervals are first .. last-1
+    last = np.searchsorted(r, r + half_window, 'right') - 1
+    total = np.concatenate([[0], np.cumsum(np.where(real, rr, 0))])  # integers: the same sums whatever the chunk
+    count = np.concatenate([[0], np.cumsum(real)])
+    n = count[last] - count[first]
+    return np.where(n > 0, (total[last] - total[first]) / np.maximum(n, 1), np.nan)
+
+def _local_rr(rr:np.ndarray, real:np.ndarray, local_beats:int)->np.ndarray:
+    "(m,) float64 mean of the up to `local_beats` intervals before each peak since the last gap, in samples; NaN if none."
+    index = np.arange(len(rr) + 1)
+    run_start = np.maximum.accumulate(np.where(np.concatenate([[True], ~real]), index, 0))  # the first peak after a gap
+    n = np.minimum(index - run_start, local_beats)
+    total = np.concatenate([[0], np.cumsum(rr)])
+    return np.where(n > 0, (total[index] - total[index - n]) / np.maximum(n, 1), np.nan)
+
+# %% ../nbs/01_segment.ipynb 37
+def rhythm_features(r_samples:np.ndarray, # (m,) R-peak samples in increasing order: every beat, of any class
+                    fs:float, # sampling frequency, Hz
+                    window_s:float=PATIENT_WINDOW_S, # half-width of the window of the patient's mean RR, s
+                    local_beats:int=LOCAL_BEATS, # intervals in the local mean RR
+                    max_rr_s:float=MAX_RR_S, # peaks further apart are a gap, not an interval, s
+                   )->np.ndarray: # (m, 8) float32, columns as in `RHYTHM_FEATURES`
+    "RR intervals around each R peak (s) and their forms relative to the patient's mean RR; always finite."
+    r = np.asarray(r_samples).astype(np.int64).ravel()
+    if not fs > 0: raise EcgDataError(f'rhythm_features: fs must be positive, got {fs}')
+    if np.any(np.diff(r) < 0): raise EcgDataError('rhythm_features: r_samples must be in increasing order')
+    if len(r) == 0: return np.zeros((0, len(RHYTHM_FEATURES)), np.float32)
+    rr, real = _intervals(r, fs, max_rr_s)
+    intervals = np.where(real, rr, np.nan)
+    pre, post = np.concatenate([[np.nan], intervals]), np.concatenate([intervals, [np.nan]])
+    patient = _patient_rr(r, rr, real, int(round(window_s * fs)))
+    patient = np.where(np.isnan(patient), DEFAULT_RR_S * fs, patient)  # a lone peak
+    # a side without an interval (first or last beat, next to a gap) takes the other side's, then the patient's
+    pre, post = np.where(np.isnan(pre), post, pre), np.where(np.isnan(post), pre, post)
+    pre, post = np.where(np.isnan(pre), patient, pre), np.where(np.isnan(post), patient, post)
+    local = _local_rr(rr, real, local_beats)
+    local = np.where(np.isnan(local), pre, local)  # no interval before the beat: its own (borrowed) pre RR
+    features = np.stack([pre, post, local, patient, pre / patient, post / patient, local / patient, pre / post], axis=1)
+    features[:, :4] /= fs  # samples to seconds
+    return features.astype(np.float32)
+
+# %% ../nbs/01_segment.ipynb 59
+CACHE_VERSION = 2  # bump when the way beats are cut or rhythm features computed changes, so old caches are not read
+_CACHE_FILES = ('X.npy', 'y.npy', 'record.npy', 'r_sample.npy', 'rhythm.npy', 'meta.json')
+_CACHE_ARRAYS = ('X', 'y', 'record', 'r_sample', 'rhythm')
 
 def default_cache_dir()->Path:
     "`$ECG_NB_CACHE`, or `~/.cache/ecg_nb`."
@@ -360,7 +422,7 @@ def _dataset_key(files:list[Path], params:dict)->tuple[str, dict]:
 
 def _consistent(arrays:dict, meta, params:dict)->bool:
     "Whether a cache entry's arrays and meta agree with each other and with the parameters it is keyed by."
-    X, y, record, r_sample = (arrays[k] for k in ('X', 'y', 'record', 'r_sample'))
+    X, y, record, r_sample, rhythm = (arrays[k] for k in _CACHE_ARRAYS)
     n, classes = len(X), list(params['classes'])
     return (isinstance(meta, dict) and json.dumps(meta.get('params'), sort_keys=True) == json.dumps(params, sort_keys=True)
             and meta.get('classes') == classes and meta.get('scheme') == params['scheme']
@@ -369,6 +431,8 @@ def _consistent(arrays:dict, meta, params:dict)->bool:
             and y.dtype == np.int64 and y.shape == (n,) and (not n or 0 <= y.min() and y.max() < len(classes))
             and record.dtype.kind == 'U' and record.shape == (n,) and set(record.tolist()) <= set(params['records'])
             and r_sample.dtype.kind == 'i' and r_sample.shape == (n,)
+            and meta.get('rhythm_names') == list(RHYTHM_FEATURES)
+            and rhythm.dtype == np.float32 and rhythm.shape == (n, len(RHYTHM_FEATURES)) and bool(np.isfinite(rhythm).all())
             and meta.get('counts') == dict(zip(classes, np.bincount(y, minlength=len(classes)).tolist()))
             and bool(np.isfinite(X).all()))
 
@@ -376,20 +440,22 @@ def _load_cached(folder:Path, params:dict)->Dataset|None:
     "The cached dataset, or None when the entry is missing, damaged or inconsistent in any way (then it is rebuilt)."
     try:
         meta = json.loads((folder/'meta.json').read_text())
-        arrays = {k: np.load(folder/f'{k}.npy', allow_pickle=False) for k in ('X', 'y', 'record', 'r_sample')}
+        arrays = {k: np.load(folder/f'{k}.npy', allow_pickle=False) for k in _CACHE_ARRAYS}
         if not _consistent(arrays, meta, params): return None
     except (OSError, ValueError, TypeError, AttributeError): return None
-    return Dataset(**arrays, classes=tuple(meta['classes']), scheme=meta['scheme'], dropped=meta['dropped'])
+    return Dataset(**arrays, classes=tuple(meta['classes']), scheme=meta['scheme'], dropped=meta['dropped'],
+                   rhythm_names=tuple(meta['rhythm_names']))
 
 def _save_cached(folder:Path, ds:Dataset, meta:dict):
     # an entry from before the .ecg_nb marker holds only the cache's own files: it may be replaced too
     with atomic_path(folder, replaceable=lambda p: {q.name for q in p.iterdir()} <= set(_CACHE_FILES)) as tmp:
         tmp.mkdir()
-        for k in ('X', 'y', 'record', 'r_sample'): np.save(tmp/f'{k}.npy', getattr(ds, k), allow_pickle=False)
+        for k in _CACHE_ARRAYS: np.save(tmp/f'{k}.npy', getattr(ds, k), allow_pickle=False)
         (tmp/'meta.json').write_text(json.dumps({**meta, 'classes': ds.classes, 'scheme': ds.scheme,
-                                                 'dropped': ds.dropped, 'counts': ds.counts()}, indent=1))
+                                                 'dropped': ds.dropped, 'counts': ds.counts(),
+                                                 'rhythm_names': ds.rhythm_names}, indent=1))
 
-# %% ../nbs/01_segment.ipynb 35
+# %% ../nbs/01_segment.ipynb 60
 def build_dataset(data_dir:str|Path|None=None, # database folder (see `resolve_data_dir`)
                   records:list[str]|None=None, # records to use; default: all in the folder
                   scheme:str='seed', # class scheme: 'seed' (N, L, R, A, V) or 'aami' (N, S, V, F, Q)
@@ -402,7 +468,7 @@ def build_dataset(data_dir:str|Path|None=None, # database folder (see `resolve_d
                   progress:bool=True, # show a progress bar over records (on a terminal)
                   workers:int=2, # threads reading and cutting records
                  )->Dataset:
-    "Labelled beat windows of `records`, cut around the reference R peaks, cached on disk."
+    "Labelled beat windows of `records`, cut around the reference R peaks, with their rhythm features; cached on disk."
     if not (isinstance(width, (int, np.integer)) and 1 <= width <= 100_000):
         raise EcgDataError(f'--width {width}: must be a whole number of samples, 1 to 100,000')
     if r_offset is not None and not 0 <= r_offset < width:
@@ -420,34 +486,38 @@ def build_dataset(data_dir:str|Path|None=None, # database folder (see `resolve_d
     def beats_of(name):
         rec = read_record(name, data_dir, lead=lead, fallback=fallback)
         labels = scheme.labels(rec.ann_symbol)
+        beat = np.isin(rec.ann_symbol, BEAT_SYMBOLS)
+        rhythm = np.zeros((len(labels), len(RHYTHM_FEATURES)), np.float32)
+        rhythm[beat] = rhythm_features(rec.ann_sample[beat], rec.fs)  # intervals between all beats, of any class
         r = rec.ann_sample[labels >= 0]
         starts = r - r_offset
         kept = (starts >= 0) & (starts + width <= len(rec.signal))
-        return rec, r[kept], labels[labels >= 0][kept], int((~kept).sum())
+        return rec, r[kept], labels[labels >= 0][kept], rhythm[labels >= 0][kept], int((~kept).sum())
 
     with ThreadPoolExecutor(workers) as pool:
         per_record = list(tqdm(pool.map(beats_of, names), total=len(names), disable=None if progress else True,
                                desc='reading records'))
-    if lead != 'MLII' and all(rec.lead_fallback for rec, _, _, _ in per_record):  # a mistyped lead, not records lacking it
+    if lead != 'MLII' and all(rec.lead_fallback for rec, *_ in per_record):  # a mistyped lead, not records lacking it
         raise EcgDataError(f'--lead {lead}: none of the {len(names)} records has this lead (record {names[0]} has '
                            f'{", ".join(check_record_files(names[0], data_dir).sig_name)})')
-    sizes = [len(r) for _, r, _, _ in per_record]
+    sizes = [len(r) for _, r, *_ in per_record]
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     X = np.empty((offsets[-1], width, 1), np.float32)  # one allocation, filled in place by record
 
     def cut(i):
-        rec, r, _, _ = per_record[i]
+        rec, r, *_ = per_record[i]
         _cut_windows(rec.signal, r - r_offset, width, X[offsets[i]:offsets[i + 1], :, 0])
     with ThreadPoolExecutor(workers) as pool: list(pool.map(cut, range(len(names))))
 
-    ds = Dataset(X=X, y=np.concatenate([y for _, _, y, _ in per_record]).astype(np.int64),
-                 record=np.repeat(np.array(names), sizes), r_sample=np.concatenate([r for _, r, _, _ in per_record]),
+    ds = Dataset(X=X, y=np.concatenate([y for _, _, y, _, _ in per_record]).astype(np.int64),
+                 record=np.repeat(np.array(names), sizes), r_sample=np.concatenate([r for _, r, _, _, _ in per_record]),
                  classes=scheme.classes, scheme=scheme.name,
-                 dropped={rec.name: d for rec, _, _, d in per_record})
+                 dropped={rec.name: d for rec, _, _, _, d in per_record},
+                 rhythm=np.concatenate([f for _, _, _, f, _ in per_record]), rhythm_names=RHYTHM_FEATURES)
     if use_cache: _save_cached(folder, ds, {'params': params, 'files': checksums, 'data_dir': str(data_dir)})
     return ds
 
-# %% ../nbs/01_segment.ipynb 46
+# %% ../nbs/01_segment.ipynb 75
 def plot_class_examples(ds:Dataset, # beats to draw from
                         per_class:int=3, # examples drawn per class (one row each)
                         fs:float=360., # sampling frequency, Hz
