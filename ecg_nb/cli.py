@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import argparse
 import builtins
-import contextlib
-import os
 import sys
 from pathlib import Path
 
 from . import __version__
-from .data import (EXCERPT_DIR, EcgDataError, atomic_path, check_outputs, download_mitdb, list_records,
+from .data import (EXCERPT_DIR, EcgDataError, atomic_path, quiet_backend, check_outputs, download_mitdb, list_records,
                          read_checksums, resolve_data_dir, verify_database)
 from .segment import build_dataset, evaluate_detector, plot_class_examples
 from .kfold import PROTOCOLS, RunConfig, run_kfold
@@ -206,33 +204,12 @@ def make_parser()->argparse.ArgumentParser:
     p.set_defaults(handler=_predict)
     return parser
 
-@contextlib.contextmanager
-def _native_stderr_filtered():
-    "Send what native code writes to stderr through a filter that drops TensorFlow's C++ log lines."
-    import tempfile
-    from ecg_nb.kfold import _BACKEND_LOG
-    try: sys.stderr.flush(); real = os.dup(2)
-    except (OSError, ValueError): yield; return  # no real stderr (e.g. inside a notebook): nothing to filter
-    captured = tempfile.TemporaryFile(mode='w+b')
-    saved_stderr = sys.stderr
-    os.dup2(captured.fileno(), 2)  # native code and child processes write here
-    sys.stderr = os.fdopen(os.dup(real), 'w', buffering=1)  # Python's own messages and progress bars stay live
-    try: yield
-    finally:
-        sys.stderr.flush(); sys.stderr.close()
-        sys.stderr = saved_stderr
-        os.dup2(real, 2); os.close(real)
-        captured.seek(0)
-        kept = [l for l in captured.read().decode(errors='replace').splitlines() if not _BACKEND_LOG.match(l)]
-        if kept: print('\n'.join(kept), file=sys.stderr)
-        captured.close()
-
 def main(argv:list[str]|None=None, # arguments (default: sys.argv[1:])
         )->int: # exit status: 0 on success, 1 on bad input
     "Entry point of the `ecg_nb` command."
     args = make_parser().parse_args(argv)
     try:
-        with _native_stderr_filtered(): args.handler(args)
+        with quiet_backend(): args.handler(args)
     except (EcgDataError, OSError) as e:
         print(f'ecg_nb {args.command}: error: {e}', file=sys.stderr)
         return 1

@@ -11,7 +11,9 @@ import importlib.util
 import itertools
 import json
 import os
+import re
 import shutil
+import sys
 import tempfile
 import zipfile
 from dataclasses import asdict, dataclass, field, fields
@@ -21,12 +23,12 @@ import numpy as np
 import wfdb
 
 # %% auto 0
-__all__ = ['MARKER', 'PACKAGE_DIR', 'EXCERPT_DIR', 'DEFAULT_DATA_DIR', 'BEAT_SYMBOLS', 'SCHEMES', 'MITDB_CHECKSUMS', 'EXCERPT',
-           'EXCERPT_MINUTES', 'MODEL_INFO', 'EcgDataError', 'replaceable_folder', 'atomic_path', 'check_outputs',
-           'check_archive', 'resolve_data_dir', 'list_records', 'check_signal_files', 'check_record_files',
-           'record_files', 'Record', 'read_record', 'ClassScheme', 'get_scheme', 'file_sha256', 'read_checksums',
-           'verify_database', 'download_mitdb', 'write_excerpt', 'Dataset', 'ModelInfo', 'write_model_info',
-           'read_model_info', 'synthetic_dataset']
+__all__ = ['MARKER', 'BACKEND_LOG', 'PACKAGE_DIR', 'EXCERPT_DIR', 'DEFAULT_DATA_DIR', 'NEEDS_DATABASE', 'BEAT_SYMBOLS', 'SCHEMES',
+           'MITDB_CHECKSUMS', 'EXCERPT', 'EXCERPT_MINUTES', 'MODEL_INFO', 'EcgDataError', 'replaceable_folder',
+           'atomic_path', 'check_outputs', 'check_archive', 'quiet_backend', 'resolve_data_dir', 'list_records',
+           'check_signal_files', 'check_record_files', 'record_files', 'full_database', 'Record', 'read_record',
+           'ClassScheme', 'get_scheme', 'file_sha256', 'read_checksums', 'verify_database', 'download_mitdb',
+           'write_excerpt', 'Dataset', 'ModelInfo', 'write_model_info', 'read_model_info', 'synthetic_dataset']
 
 # %% ../nbs/00_data.ipynb 6
 class EcgDataError(ValueError):
@@ -133,6 +135,32 @@ def check_archive(path:str|Path, # a zip archive, e.g. a .keras model
         raise EcgDataError(f'{path}: would unpack to {size:,} bytes, more than the {limit:,} a model file may; not opened')
 
 # %% ../nbs/00_data.ipynb 18
+BACKEND_LOG = re.compile(r'^([IWE]\d{4} [\d:.]+\s+\d+ \S+:\d+\] .*'  # TensorFlow's C++ (absl) log lines
+                         r'|WARNING: All log messages before absl::InitializeLog\(\) .*'
+                         r'|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\.'
+                         r'|\[IPKernelApp\] WARNING \| Kernel is running over TCP without encryption\..*'
+                         r'|\[IPKernelApp\] ERROR \| KeyboardInterrupt caught in kernel\.)$')  # a finished kernel's shutdown
+
+@contextlib.contextmanager
+def quiet_backend():
+    "Drop TensorFlow's C++ log lines from what native code writes to stderr meanwhile; pass on the rest."
+    try: sys.stderr.flush(); real = os.dup(2)
+    except (OSError, ValueError): yield; return  # no stderr to filter
+    captured = tempfile.TemporaryFile(mode='w+b')
+    saved_stderr = sys.stderr
+    os.dup2(captured.fileno(), 2)  # native code and child processes write here
+    sys.stderr = os.fdopen(os.dup(real), 'w', buffering=1)  # Python's own messages and progress bars stay live
+    try: yield
+    finally:
+        sys.stderr.flush(); sys.stderr.close()
+        sys.stderr = saved_stderr
+        os.dup2(real, 2); os.close(real)
+        captured.seek(0)
+        kept = [l for l in captured.read().decode(errors='replace').splitlines() if not BACKEND_LOG.match(l)]
+        if kept: print('\n'.join(kept), file=sys.stderr)
+        captured.close()
+
+# %% ../nbs/00_data.ipynb 21
 PACKAGE_DIR = Path(importlib.util.find_spec('ecg_nb').origin).parent
 EXCERPT_DIR = PACKAGE_DIR/'excerpt'  # the embedded MIT-BIH excerpt (WFDB files)
 DEFAULT_DATA_DIR = Path('data/mitdb')
@@ -150,7 +178,7 @@ def resolve_data_dir(data_dir:str|Path|None=None, # a folder, 'excerpt', or None
     if str(data_dir) == 'excerpt': return EXCERPT_DIR
     return Path(data_dir).expanduser()
 
-# %% ../nbs/00_data.ipynb 21
+# %% ../nbs/00_data.ipynb 24
 _BYTES_PER_SAMPLE = {'212': 1.5, '16': 2, '80': 1, '61': 2, '160': 2, '310': 4/3, '311': 4/3, '24': 3, '32': 4}
 
 def list_records(data_dir:str|Path, # database folder
@@ -206,7 +234,7 @@ def check_record_files(name:str, # record name, e.g. '100'
     if not atr.is_file(): raise EcgDataError(f'{atr}: reference annotations of record {name} are missing')
     return header
 
-# %% ../nbs/00_data.ipynb 22
+# %% ../nbs/00_data.ipynb 25
 def record_files(name:str, # record name, e.g. '100'
                  data_dir:str|Path, # database folder
                  annotator:str='atr', # reference annotation file extension
@@ -216,7 +244,17 @@ def record_files(name:str, # record name, e.g. '100'
     header = check_record_files(name, data_dir, annotator)
     return [data_dir/f'{name}.hea', *sorted({data_dir/f for f in header.file_name}), data_dir/f'{name}.{annotator}']
 
-# %% ../nbs/00_data.ipynb 26
+# %% ../nbs/00_data.ipynb 27
+NEEDS_DATABASE = ('skipped: this cell needs the full MIT-BIH database (48 records); set ECG_NB_DATA to its folder, '
+                  'or run `ecg_nb download`')
+
+def full_database()->Path|None:
+    "The full database folder (`$ECG_NB_DATA`, else `data/mitdb`) when it holds all 48 records; None otherwise."
+    folder = resolve_data_dir(verbose=False)
+    try: return folder if folder != EXCERPT_DIR and len(list_records(folder)) == 48 else None
+    except EcgDataError: return None
+
+# %% ../nbs/00_data.ipynb 32
 @dataclass
 class Record:
     "One lead of a WFDB record with its reference annotations."
@@ -236,7 +274,7 @@ class Record:
         return (f'Record({self.name!r}, lead={self.lead!r}{note}, fs={self.fs:g} Hz, '
                 f'{len(self.signal):,} samples = {self.duration/60:.1f} min, {len(self.ann_sample):,} annotations)')
 
-# %% ../nbs/00_data.ipynb 27
+# %% ../nbs/00_data.ipynb 33
 def read_record(name:str, # record name, e.g. '100'
                 data_dir:str|Path|None=None, # database folder (see `resolve_data_dir`)
                 lead:str='MLII', # lead to read, by signal name
@@ -271,7 +309,7 @@ def read_record(name:str, # record name, e.g. '100'
     return Record(name=name, signal=signal, fs=float(header.fs), lead=header.sig_name[channel],
                   lead_fallback=lead_fallback, ann_sample=ann_sample, ann_symbol=np.asarray(ann.symbol, dtype='<U1'))
 
-# %% ../nbs/00_data.ipynb 34
+# %% ../nbs/00_data.ipynb 40
 BEAT_SYMBOLS = tuple('NLRBAaJSVrFejnE/fQ?')  # every WFDB beat annotation symbol
 
 @dataclass(frozen=True)
@@ -309,7 +347,7 @@ def get_scheme(scheme:str|ClassScheme, # 'seed', 'aami', or a `ClassScheme`
     if scheme not in SCHEMES: raise EcgDataError(f'unknown class scheme {scheme!r}; choose one of {", ".join(SCHEMES)}')
     return SCHEMES[scheme]
 
-# %% ../nbs/00_data.ipynb 39
+# %% ../nbs/00_data.ipynb 45
 MITDB_CHECKSUMS = PACKAGE_DIR/'mitdb_sha256sums.txt'
 
 def file_sha256(path:str|Path)->str:
@@ -340,7 +378,7 @@ def verify_database(data_dir:str|Path, # database folder
         elif file_sha256(path) != digest: problems.append(f'{path}: SHA-256 does not match PhysioNet\'s')
     return problems
 
-# %% ../nbs/00_data.ipynb 42
+# %% ../nbs/00_data.ipynb 48
 def _fetch_from_physionet(folder:Path):
     "Download mitdb's records and reference annotations from PhysioNet into `folder`."
     wfdb.dl_database('mitdb', dl_dir=str(folder), annotators=['atr'], overwrite=True)
@@ -392,7 +430,7 @@ def download_mitdb(data_dir:str|Path|None=None, # target folder (default: `$ECG_
           f'kept {kept} other files and folders)')
     return target
 
-# %% ../nbs/00_data.ipynb 48
+# %% ../nbs/00_data.ipynb 54
 EXCERPT = {'100': 0, '119': 0, '209': 5, '214': 0, '232': 0}  # record -> first minute of its 5-minute excerpt
 EXCERPT_MINUTES = 5
 
@@ -443,7 +481,7 @@ def write_excerpt(source_dir:str|Path, # full database folder
         (tmp/'SHA256SUMS').write_text(''.join(f'{file_sha256(tmp/f)}  {f}\n' for f in files))
     return Path(out_dir)
 
-# %% ../nbs/00_data.ipynb 51
+# %% ../nbs/00_data.ipynb 57
 @dataclass
 class Dataset:
     "Labelled beat windows and their provenance."
@@ -478,7 +516,7 @@ class Dataset:
         return (f'Dataset({len(self):,} beats x {self.X.shape[1]} samples, scheme={self.scheme!r}, '
                 f'{len(np.unique(self.record))} records, counts={self.counts()})')
 
-# %% ../nbs/00_data.ipynb 54
+# %% ../nbs/00_data.ipynb 60
 MODEL_INFO = 'ecg_nb.json'  # the card's name inside a .keras file
 
 @dataclass(frozen=True)
@@ -545,7 +583,7 @@ def read_model_info(path:str|Path, # a .keras file
         if z.getinfo(MODEL_INFO).file_size > 1 << 20: raise EcgDataError(f'{path}: its {MODEL_INFO} is too large to be a card')
         return ModelInfo.from_json(z.read(MODEL_INFO).decode('utf-8', errors='replace'), path)
 
-# %% ../nbs/00_data.ipynb 57
+# %% ../nbs/00_data.ipynb 63
 # wave: (offset from R in s, width in s, amplitude in mV); one list per class morphology
 _WAVES = {
     'N': [(-0.20, 0.025, 0.15), (-0.03, 0.008, -0.10), (0.0, 0.010, 1.20), (0.03, 0.009, -0.25), (0.28, 0.045, 0.30)],

@@ -11,7 +11,6 @@ import datetime
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import (EcgDataError, Dataset, ModelInfo, PACKAGE_DIR, atomic_path, check_outputs, file_sha256, list_records,
+from .data import (BACKEND_LOG, EcgDataError, Dataset, ModelInfo, PACKAGE_DIR, atomic_path, check_outputs, file_sha256, list_records,
                          record_files, resolve_data_dir, synthetic_dataset)
 from .segment import build_dataset
 
@@ -474,12 +473,6 @@ def _git_commit()->str|None:
         return out.stdout.strip() + ('+uncommitted changes' if dirty.stdout.strip() else '') if out.returncode == 0 else None
     except (OSError, subprocess.SubprocessError): return None
 
-_BACKEND_LOG = re.compile(r'^([IWE]\d{4} [\d:.]+\s+\d+ \S+:\d+\] .*'  # TensorFlow's C++ (absl) log lines
-                          r'|WARNING: All log messages before absl::InitializeLog\(\) .*'
-                          r'|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\.'
-                          r'|\[IPKernelApp\] WARNING \| Kernel is running over TCP without encryption\..*'
-                          r'|\[IPKernelApp\] ERROR \| KeyboardInterrupt caught in kernel\.)$')  # a finished kernel's shutdown
-
 def strip_backend_logs(path:str|Path, # an executed notebook, rewritten in place (atomically)
                       ):
     "Remove TensorFlow's C++ start-up and data-pipeline log lines from a notebook's stderr outputs."
@@ -491,7 +484,7 @@ def strip_backend_logs(path:str|Path, # an executed notebook, rewritten in place
         kept = []
         for output in cell.get('outputs', []):
             if output.get('output_type') == 'stream' and output.get('name') == 'stderr':
-                output['text'] = ''.join(l for l in output['text'].splitlines(keepends=True) if not _BACKEND_LOG.match(l.rstrip('\n')))
+                output['text'] = ''.join(l for l in output['text'].splitlines(keepends=True) if not BACKEND_LOG.match(l.rstrip('\n')))
                 if not output['text'].strip(): continue
             kept.append(output)
         cell['outputs'] = kept

@@ -5,19 +5,19 @@
 # %% ../nbs/02_model.ipynb 3
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
 
 import numpy as np
 
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's C++ start-up chatter (CUDA probes, oneDNN notes)
-import keras
-from keras import layers
-
 from .architecture import SEED, Architecture, Layer
-from .data import EcgDataError, ModelInfo, _add_info, atomic_path, check_archive
+from .data import EcgDataError, ModelInfo, _add_info, atomic_path, check_archive, quiet_backend
+
+# level 3: on a CPU TensorFlow's C++ errors are CUDA probes and tf.data notes, not the user's (its Python errors still raise)
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+with quiet_backend(): import keras  # the lines TensorFlow writes on import, before any level applies
+from keras import layers
 
 # %% auto 0
 __all__ = ['keras_layer', 'build_model', 'layer_table', 'class_weights', 'train', 'load_model']
