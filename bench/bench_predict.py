@@ -49,7 +49,8 @@ def timed(name, f, *args, **kwargs):
     return result
 import matplotlib; matplotlib.use('Agg')
 import numpy as np, pandas as pd
-from ecg_nb.predict import check_signal, load_predictor, load_signal, plot_prediction, resample_to_model
+from ecg_nb.predict import load_predictor, plot_prediction
+from ecg_nb.signals import check_signal, load_signal, resample_to_model
 from ecg_nb.segment import detect_r_peaks, segment_beats
 timed('import matplotlib.pyplot', __import__, 'matplotlib.pyplot')
 ecg = timed('read the WFDB record', load_signal, sys.argv[1] + '.hea')

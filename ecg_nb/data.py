@@ -26,9 +26,10 @@ import wfdb
 __all__ = ['MARKER', 'BACKEND_LOG', 'PACKAGE_DIR', 'EXCERPT_DIR', 'DEFAULT_DATA_DIR', 'NEEDS_DATABASE', 'BEAT_SYMBOLS', 'SCHEMES',
            'MITDB_CHECKSUMS', 'EXCERPT', 'EXCERPT_MINUTES', 'MODEL_INFO', 'EcgDataError', 'replaceable_folder',
            'atomic_path', 'check_outputs', 'check_archive', 'quiet_backend', 'resolve_data_dir', 'list_records',
-           'check_signal_files', 'check_record_files', 'record_files', 'full_database', 'Record', 'read_record',
-           'ClassScheme', 'get_scheme', 'file_sha256', 'read_checksums', 'verify_database', 'download_mitdb',
-           'write_excerpt', 'Dataset', 'ModelInfo', 'write_model_info', 'read_model_info', 'synthetic_dataset']
+           'check_signal_files', 'check_record_files', 'record_files', 'full_database', 'Record', 'read_wfdb_lead',
+           'read_record', 'ClassScheme', 'get_scheme', 'file_sha256', 'read_checksums', 'verify_database',
+           'download_mitdb', 'write_excerpt', 'Dataset', 'ModelInfo', 'write_model_info', 'read_model_info',
+           'synthetic_dataset']
 
 # %% ../nbs/00_data.ipynb 6
 class EcgDataError(ValueError):
@@ -274,7 +275,46 @@ class Record:
         return (f'Record({self.name!r}, lead={self.lead!r}{note}, fs={self.fs:g} Hz, '
                 f'{len(self.signal):,} samples = {self.duration/60:.1f} min, {len(self.ann_sample):,} annotations)')
 
-# %% ../nbs/00_data.ipynb 33
+# %% ../nbs/00_data.ipynb 34
+_MV_PER_UNIT = {'mv': 1., 'uv': 1e-3, 'µv': 1e-3, 'v': 1e3}  # a header's signal units -> factor to mV
+_ABSENT_LEAD = 'record {name} has no {lead} lead (it has {leads}); choose one of those or allow the fallback'
+
+def read_wfdb_lead(record:str|Path, # the record's folder and name, without extension
+                   header:wfdb.Record, # its parsed header (`wfdb.rdheader`, `check_record_files`)
+                   lead:str='MLII', # the lead to read, by signal name
+                   fallback:bool=True, # if `lead` is absent, read the first lead instead of failing
+                   absent:str=_ABSENT_LEAD, # the refusal of an absent lead, after '{record}.hea: ' ({name}, {lead}, {leads})
+                   chunk_samples:int=1 << 20, # samples decoded at a time (about 49 min at 360 Hz)
+                  )->tuple[np.ndarray, str, bool]: # (n,) float32 mV; the lead's name ('' if unnamed); whether it fell back
+    "One lead of a WFDB record in mV, after checking its signal files, decoded a chunk at a time."
+    record = Path(record)
+    name, names = record.name, list(header.sig_name or [])
+    if lead in names: channel, fell_back = names.index(lead), False
+    elif fallback: channel, fell_back = 0, True
+    else: raise EcgDataError(f'{record}.hea: ' + absent.format(name=name, lead=lead, leads=', '.join(names) or 'unnamed leads'))
+    if header.sig_len: check_signal_files(header, record.parent)  # truncated or mismatched: one clear line
+    units = (header.units or [None] * header.n_sig)[channel] or 'mV'
+    factor = _MV_PER_UNIT.get(units.lower())
+    if factor is None: raise EcgDataError(f'{record}.hea: signal units {units!r} are not a voltage')
+    lead = names[channel] if names else ''
+    dat = record.parent/header.file_name[channel]
+    decode = lambda **span: wfdb.rdrecord(str(record), channels=[channel], physical=True, **span).p_signal[:, 0]
+    n = header.sig_len or 0  # 0: the header does not say; decode the record in one piece
+    try:
+        if not n: return (decode() * factor).astype(np.float32), lead, fell_back
+        samples = np.empty(n, np.float32)
+        for a in range(0, n, chunk_samples):  # float64 from wfdb one chunk at a time: a 24 h file never is, whole
+            b = min(n, a + chunk_samples)
+            part = decode(sampfrom=a, sampto=b)
+            if len(part) != b - a:
+                raise EcgDataError(f'{dat}: record {name} has {a + len(part):,} samples, its header says {n:,}')
+            samples[a:b] = part * factor
+    except EcgDataError: raise
+    except Exception as e:
+        raise EcgDataError(f'{dat}: signals of record {name} cannot be decoded ({type(e).__name__}: {e})') from None
+    return samples, lead, fell_back
+
+# %% ../nbs/00_data.ipynb 35
 def read_record(name:str, # record name, e.g. '100'
                 data_dir:str|Path|None=None, # database folder (see `resolve_data_dir`)
                 lead:str='MLII', # lead to read, by signal name
@@ -284,32 +324,19 @@ def read_record(name:str, # record name, e.g. '100'
     "Read one lead of record `name` in mV, with its reference annotations, after checking its files."
     data_dir = resolve_data_dir(data_dir)
     header = check_record_files(name, data_dir, annotator)
-    hea = data_dir/f'{name}.hea'
-    if lead in header.sig_name: channel, lead_fallback = header.sig_name.index(lead), False
-    elif fallback: channel, lead_fallback = 0, True
-    else: raise EcgDataError(f'{hea}: record {name} has no {lead} lead (it has {", ".join(header.sig_name)}); '
-                             'choose one of those or allow the fallback')
-    try: raw = wfdb.rdrecord(str(data_dir/name), channels=[channel], physical=False, return_res=16)
-    except Exception as e:
-        raise EcgDataError(f'{data_dir/header.file_name[channel]}: signals of record {name} cannot be decoded '
-                           f'({type(e).__name__}: {e})') from None
+    signal, lead, lead_fallback = read_wfdb_lead(data_dir/name, header, lead, fallback)
     try: ann = wfdb.rdann(str(data_dir/name), annotator)
     except Exception as e:
         raise EcgDataError(f'{data_dir/name}.{annotator}: annotations of record {name} cannot be decoded '
                            f'({type(e).__name__}: {e})') from None
-    digital = raw.d_signal[:, 0]
-    if len(digital) != header.sig_len:
-        raise EcgDataError(f'{data_dir/header.file_name[channel]}: record {name} has {len(digital):,} samples, '
-                           f'its header says {header.sig_len:,}')
-    signal = ((digital.astype(np.float32) - np.float32(raw.baseline[0])) / np.float32(raw.adc_gain[0]))
     ann_sample = np.asarray(ann.sample, dtype=np.int64)
     if len(ann_sample) and (ann_sample.min() < 0 or ann_sample.max() >= header.sig_len or np.any(np.diff(ann_sample) < 0)):
         raise EcgDataError(f'{data_dir/name}.{annotator}: annotations of record {name} are corrupt '
                            '(samples out of order or outside the record)')
-    return Record(name=name, signal=signal, fs=float(header.fs), lead=header.sig_name[channel],
+    return Record(name=name, signal=signal, fs=float(header.fs), lead=lead,
                   lead_fallback=lead_fallback, ann_sample=ann_sample, ann_symbol=np.asarray(ann.symbol, dtype='<U1'))
 
-# %% ../nbs/00_data.ipynb 40
+# %% ../nbs/00_data.ipynb 46
 BEAT_SYMBOLS = tuple('NLRBAaJSVrFejnE/fQ?')  # every WFDB beat annotation symbol
 
 @dataclass(frozen=True)
@@ -347,7 +374,7 @@ def get_scheme(scheme:str|ClassScheme, # 'seed', 'aami', or a `ClassScheme`
     if scheme not in SCHEMES: raise EcgDataError(f'unknown class scheme {scheme!r}; choose one of {", ".join(SCHEMES)}')
     return SCHEMES[scheme]
 
-# %% ../nbs/00_data.ipynb 45
+# %% ../nbs/00_data.ipynb 51
 MITDB_CHECKSUMS = PACKAGE_DIR/'mitdb_sha256sums.txt'
 
 def file_sha256(path:str|Path)->str:
@@ -378,7 +405,7 @@ def verify_database(data_dir:str|Path, # database folder
         elif file_sha256(path) != digest: problems.append(f'{path}: SHA-256 does not match PhysioNet\'s')
     return problems
 
-# %% ../nbs/00_data.ipynb 48
+# %% ../nbs/00_data.ipynb 54
 def _fetch_from_physionet(folder:Path):
     "Download mitdb's records and reference annotations from PhysioNet into `folder`."
     wfdb.dl_database('mitdb', dl_dir=str(folder), annotators=['atr'], overwrite=True)
@@ -430,7 +457,7 @@ def download_mitdb(data_dir:str|Path|None=None, # target folder (default: `$ECG_
           f'kept {kept} other files and folders)')
     return target
 
-# %% ../nbs/00_data.ipynb 54
+# %% ../nbs/00_data.ipynb 60
 EXCERPT = {'100': 0, '119': 0, '209': 5, '214': 0, '232': 0}  # record -> first minute of its 5-minute excerpt
 EXCERPT_MINUTES = 5
 
@@ -481,7 +508,7 @@ def write_excerpt(source_dir:str|Path, # full database folder
         (tmp/'SHA256SUMS').write_text(''.join(f'{file_sha256(tmp/f)}  {f}\n' for f in files))
     return Path(out_dir)
 
-# %% ../nbs/00_data.ipynb 57
+# %% ../nbs/00_data.ipynb 63
 @dataclass
 class Dataset:
     "Labelled beat windows and their provenance."
@@ -516,7 +543,7 @@ class Dataset:
         return (f'Dataset({len(self):,} beats x {self.X.shape[1]} samples, scheme={self.scheme!r}, '
                 f'{len(np.unique(self.record))} records, counts={self.counts()})')
 
-# %% ../nbs/00_data.ipynb 60
+# %% ../nbs/00_data.ipynb 66
 MODEL_INFO = 'ecg_nb.json'  # the card's name inside a .keras file
 
 @dataclass(frozen=True)
@@ -583,7 +610,7 @@ def read_model_info(path:str|Path, # a .keras file
         if z.getinfo(MODEL_INFO).file_size > 1 << 20: raise EcgDataError(f'{path}: its {MODEL_INFO} is too large to be a card')
         return ModelInfo.from_json(z.read(MODEL_INFO).decode('utf-8', errors='replace'), path)
 
-# %% ../nbs/00_data.ipynb 63
+# %% ../nbs/00_data.ipynb 69
 # wave: (offset from R in s, width in s, amplitude in mV); one list per class morphology
 _WAVES = {
     'N': [(-0.20, 0.025, 0.15), (-0.03, 0.008, -0.10), (0.0, 0.010, 1.20), (0.03, 0.009, -0.25), (0.28, 0.045, 0.30)],

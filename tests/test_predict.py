@@ -13,7 +13,8 @@ import scipy.io
 
 from conftest import assert_one_line_error, run_cli
 from ecg_nb.data import EXCERPT_DIR, ModelInfo, read_record
-from ecg_nb.predict import check_signal, load_predictor, load_seed_numpy, read_wfdb_signal, write_mat73
+from ecg_nb.predict import load_predictor, load_seed_numpy
+from ecg_nb.signals import check_signal, read_wfdb_signal, write_mat73
 
 REPO = Path(__file__).resolve().parent.parent
 COMMITTED = [REPO/'results'/'ds1ds2'/'fold_0'/'model.keras', REPO/'results'/'stratified10'/'fold_4'/'model.keras']
