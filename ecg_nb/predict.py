@@ -6,22 +6,19 @@
 from __future__ import annotations
 
 import contextlib
-import functools
-import io
 import json
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .data import EcgDataError, SCHEMES, atomic_path, check_archive, check_outputs, read_model_info
+from .architecture import NotThisArchitecture, NumpyModel, load_numpy_model
+from .data import EcgDataError, SCHEMES, atomic_path, check_outputs, read_model_info
 from .segment import detect_r_peaks, segment_beats
 from .signals import MODEL_FS, check_signal, ecg_input_files, load_signal, read_r_peaks, resample_to_model
 
 # %% auto 0
-__all__ = ['NotSeedModel', 'SeedNumpyModel', 'load_seed_numpy', 'Predictor', 'model_classes', 'load_predictor', 'classify_signal',
-           'plot_prediction', 'predict_file']
+__all__ = ['Predictor', 'model_classes', 'load_predictor', 'classify_signal', 'plot_prediction', 'predict_file']
 
 # %% ../nbs/05_predict.ipynb 5
 # moved to ecg_nb.signals; importable from here too, as before
@@ -29,200 +26,17 @@ from .signals import (ARTEFACT_MV, INDEX_COLUMNS, TIME_COLUMNS, EcgSignal, read_
                             read_wfdb_signal, write_mat73)
 
 # %% ../nbs/05_predict.ipynb 10
-_TRAINING_ONLY = {'name', 'trainable', 'seed', 'rate', 'noise_shape', 'dropout', 'recurrent_dropout', 'unit_forget_bias',
-                  'activity_regularizer', *(f'{w}_{what}' for w in ('kernel', 'bias', 'recurrent')
-                                            for what in ('initializer', 'regularizer', 'constraint'))}
-_CONV = dict(strides=[1], padding='valid', data_format='channels_last', dilation_rate=[1], groups=1, activation='relu',
-             use_bias=False)
-_POOL = dict(pool_size=[2], strides=[2], padding='valid', data_format='channels_last')
-_DENSE = dict(use_bias=True, quantization_config=None)
-_SEED_LAYERS = (  # class, its options besides _TRAINING_ONLY (exactly these), weight shapes (None: any)
-    ('InputLayer', dict(batch_shape=[None, 1000, 1], dtype='float32', sparse=False, ragged=False, optional=False), ()),
-    ('Conv1D', dict(filters=3, kernel_size=[21], **_CONV), ((21, 1, 3),)),
-    ('MaxPooling1D', _POOL, ()),
-    ('Conv1D', dict(filters=6, kernel_size=[11], **_CONV), ((11, 3, 6),)),
-    ('MaxPooling1D', _POOL, ()),
-    ('Conv1D', dict(filters=6, kernel_size=[5], **_CONV), ((5, 6, 6),)),
-    ('MaxPooling1D', _POOL, ()),
-    ('LSTM', dict(units=20, activation='tanh', recurrent_activation='sigmoid', use_bias=True, return_sequences=False,
-                  return_state=False, go_backwards=False, stateful=False, unroll=False, zero_output_for_mask=False),
-     ((6, 80), (20, 80), (80,))),
-    ('Dense', dict(units=20, activation='relu', **_DENSE), ((20, 20), (20,))),
-    ('Dropout', {}, ()),
-    ('Dense', dict(units=10, activation='relu', **_DENSE), ((20, 10), (10,))),
-    ('Dropout', {}, ()),
-    ('Dense', dict(activation='softmax', **_DENSE), ((10, None), (None,))),  # units: the number of classes
-)
-
-def _float32(dtype)->bool:
-    "Keras' float32 policy (a config may add the id under which layers share it)."
-    return isinstance(dtype, dict) and {k: v for k, v in dtype.items() if k != 'shared_object_id'} == {
-        'module': 'keras', 'class_name': 'DTypePolicy', 'config': {'name': 'float32'}, 'registered_name': None}
-
-def _check_seed_config(config:dict)->list[str]:
-    "The layer names of a saved model's config.json if it is exactly the seed CNN+LSTM; `NotSeedModel` otherwise."
-    def need(ok, why):
-        if not ok: raise NotSeedModel(why)
-    need(config.get('class_name') == 'Functional' and config.get('module') == 'keras.src.models.functional'
-         and config.get('registered_name') in ('Functional', None), f"a {config.get('class_name')!r} model, not Keras' functional one")
-    model = config.get('config', {})
-    need(set(model) <= {'name', 'trainable', 'layers', 'input_layers', 'output_layers'}, 'unknown model options')
-    layers = model.get('layers', [])
-    need(len(layers) == len(_SEED_LAYERS), f"{len(layers)} layers, not the seed's {len(_SEED_LAYERS)}")
-    names = []
-    for i, (layer, (kind, required, _)) in enumerate(zip(layers, _SEED_LAYERS)):
-        need(layer.get('class_name') == kind and layer.get('module') == 'keras.layers' and layer.get('registered_name') is None,
-             f'layer {i} is {layer.get("module")}.{layer.get("class_name")}, not keras.layers.{kind}')
-        options = dict(layer.get('config', {}))
-        if kind != 'InputLayer': need(_float32(options.pop('dtype', None)), f'layer {i} ({kind}) does not compute in float32')
-        options = {k: v for k, v in options.items() if k not in _TRAINING_ONLY}
-        if 'units' not in required and kind == 'Dense': options.pop('units', None)  # the output: any number of classes
-        need(options == required, f'layer {i} ({kind}) differs from the seed in: ' + ', '.join(
-            sorted(k for k in set(options) | set(required) if options.get(k, '?') != required.get(k, '?'))))
-        nodes = layer.get('inbound_nodes', [])
-        if i == 0: need(nodes == [], 'the input layer has inputs')
-        else:
-            kwargs = nodes[0].get('kwargs', {}) if len(nodes) == 1 else {'calls': len(nodes)}
-            args = nodes[0].get('args', []) if len(nodes) == 1 else []
-            need(len(args) == 1 and args[0].get('class_name') == '__keras_tensor__' and set(kwargs) <= {'training', 'mask'}
-                 and not kwargs.get('training') and kwargs.get('mask') is None
-                 and args[0].get('config', {}).get('keras_history') == [names[-1], 0, 0],
-                 f'layer {i} ({kind}) is not called on the layer before it alone')
-        names.append(layer.get('name'))
-    ends = [v[0] if isinstance(v, list) and len(v) == 1 and isinstance(v[0], list) else v
-            for v in (model.get('input_layers'), model.get('output_layers'))]
-    need(ends == [[names[0], 0, 0], [names[-1], 0, 0]], 'the input and output are not the first and last layers')
-    return names
-
-def _read_seed_weights(h5:bytes, # the bytes of model.weights.h5
-                       names:list[str], # the layer names, from `_check_seed_config`
-                      )->list[list[np.ndarray]]: # each layer's weight arrays, in the config's order
-    "The weights of a seed model file, by the layer names Keras stores with them; `NotSeedModel` on anything else."
-    import h5py
-    stored = {}
-    with h5py.File(io.BytesIO(h5), 'r') as f:
-        for group in f['layers'].values():
-            values = group['cell']['vars'] if 'cell' in group else group['vars']  # an LSTM keeps its weights in its cell
-            name = group['vars'].attrs.get('name')
-            if name in stored or set(values) != {str(k) for k in range(len(values))} or set(group) - {'vars', 'cell'}:
-                raise NotSeedModel(f'unexpected weights for layer {name!r}')
-            stored[name] = [np.asarray(values[str(k)]) for k in range(len(values))]
-    if set(stored) != set(names): raise NotSeedModel('the weights are of other layers than the config')
-    for name, (kind, _, shapes) in zip(names, _SEED_LAYERS):
-        arrays = stored[name]
-        if len(arrays) != len(shapes) or any(a.dtype != np.float32 or a.ndim != len(s) or
-                                             any(want not in (None, got) for want, got in zip(s, a.shape))
-                                             for a, s in zip(arrays, shapes)):
-            raise NotSeedModel(f'weights of layer {name!r} ({kind}): {[a.shape for a in arrays]}, not {list(shapes)}')
-    return [stored[name] for name in names]
-
-_BLOCK = 16  # output samples per row of a convolution's matrix product (even: pooled pairs stay in one row)
-
-def _conv_matrix(kernel:np.ndarray)->np.ndarray:
-    """A Conv1D kernel (k, c_in, c_out) as the banded matrix from a block's inputs (c_in, _BLOCK + k - 1) to its
-    outputs (2, _BLOCK / 2, c_out): even output samples first, then odd, so that pooling pairs is a maximum of halves."""
-    k, c_in, c_out = kernel.shape
-    matrix = np.zeros((c_in, _BLOCK + k - 1, 2, _BLOCK // 2, c_out), np.float32)
-    for j in range(_BLOCK): matrix[:, j:j + k, j % 2, j // 2] = kernel.transpose(1, 0, 2)
-    return matrix.reshape(c_in * (_BLOCK + k - 1), _BLOCK * c_out)
-
-def _conv_relu_pool(h:np.ndarray, # (b, t, c_in)
-                    k:int, # kernel size
-                    matrix:np.ndarray, # from `_conv_matrix`
-                   )->np.ndarray: # (b, (t - k + 1) // 2, c_out)
-    "Conv1D (valid, no bias), relu and MaxPooling1D(2) of a batch."
-    b, t_in, c_in = h.shape
-    t_out, c_out = t_in - k + 1, matrix.shape[1] // _BLOCK
-    blocks = -(-t_out // _BLOCK)
-    if (pad := blocks * _BLOCK + k - 1 - t_in) > 0: h = np.concatenate([h, np.zeros((b, pad, c_in), np.float32)], axis=1)
-    inputs = np.lib.stride_tricks.sliding_window_view(h, _BLOCK + k - 1, axis=1)[:, ::_BLOCK][:, :blocks]
-    y = inputs.reshape(b * blocks, -1) @ matrix  # the reshape is the one copy: (16 + k - 1) / 16 times the input
-    pooled = np.maximum(y[:, :y.shape[1] // 2], y[:, y.shape[1] // 2:])
-    np.maximum(pooled, 0, out=pooled)  # relu after pooling: the two commute
-    return pooled.reshape(b, blocks * _BLOCK // 2, c_out)[:, :t_out // 2]
-
-# %% ../nbs/05_predict.ipynb 11
-@functools.cache
-def _blas_threads():
-    "threadpoolctl's view of the BLAS libraries, made once (it inspects every library loaded)."
-    from threadpoolctl import ThreadpoolController
-    return ThreadpoolController()
-
-class NotSeedModel(ValueError):
-    "A model file that is not exactly the seed architecture (the message says where it differs)."
-
-@dataclass
-class SeedNumpyModel:
-    "The seed CNN+LSTM's forward pass in numpy (inference: dropout is the identity), with a model file's weights."
-    convs: list         # the 3 Conv1D kernels, (k, c_in, c_out) float32
-    lstm: tuple         # LSTM kernel (6, 4u), recurrent kernel (u, 4u), bias (4u,); gates in Keras' order i, f, c, o
-    dense: list         # the 3 Dense layers' (kernel, bias): relu, relu, softmax
-    source: str = ''    # the file the weights came from
-
-    def __post_init__(self):
-        self._matrices = [_conv_matrix(k) for k in self.convs]
-        u = self.lstm[1].shape[0]
-        order = np.r_[0:2 * u, 3 * u:4 * u, 2 * u:3 * u]  # i, f, o (sigmoid) together, then the candidate (tanh)
-        half = np.r_[np.full(3 * u, 0.5), np.ones(u)].astype(np.float32)  # sigmoid(x) = (tanh(x/2) + 1) / 2; halving is exact
-        # transposed (gates x beats): every elementwise step below then runs over contiguous rows, 1.6 times faster
-        self._lstm = tuple(np.ascontiguousarray((w[..., order] * half).T) for w in self.lstm)
-
-    def predict(self, beats:np.ndarray, # (k, 1000, 1) z-scored beat windows
-                batch_size:int=256, # beats per pass (256 ran fastest, 2048 a quarter slower)
-                verbose:int=0, # ignored (Keras' signature)
-               )->np.ndarray: # (k, n_classes) float32 class probabilities
-        "Class probabilities, as Keras' `Model.predict` gives them."
-        # one BLAS thread: the products are small, and with the other core busy a second BLAS thread made this pass
-        # ten times slower on the build machines
-        with _blas_threads().limit(limits=1, user_api='blas'):
-            out = [self._forward(np.asarray(beats[a:a + batch_size], np.float32)) for a in range(0, len(beats), batch_size)]
-        return np.concatenate(out) if out else np.zeros((0, len(self.dense[-1][1])), np.float32)
-
-    def _forward(self, h):
-        for kernel, matrix in zip(self.convs, self._matrices): h = _conv_relu_pool(h, len(kernel), matrix)
-        W, U, bias = self._lstm  # transposed: (4u, 6), (4u, u), (4u,)
-        u, b = U.shape[1], len(h)
-        inputs = np.matmul(W, h.transpose(1, 2, 0)); inputs += bias[:, None]  # (steps, 4u, b): every step's input part
-        state, out, z = np.zeros((u, b), np.float32), np.zeros((u, b), np.float32), np.empty((4 * u, b), np.float32)
-        for x_t in inputs:  # 118 steps, each over the whole batch
-            np.matmul(U, out, out=z); z += x_t
-            np.tanh(z, out=z)
-            gates = z[:3 * u]; gates *= 0.5; gates += 0.5  # i, f, o
-            candidate = z[3 * u:]
-            state *= gates[u:2 * u]; candidate *= gates[:u]; state += candidate
-            np.tanh(state, out=out); out *= gates[2 * u:]
-        (w1, b1), (w2, b2), (w3, b3) = self.dense
-        y = np.maximum(out.T @ w1 + b1, 0)
-        y = np.maximum(y @ w2 + b2, 0)
-        y = y @ w3 + b3
-        y = np.exp(y - y.max(axis=1, keepdims=True))
-        return y / y.sum(axis=1, keepdims=True)
-
-def load_seed_numpy(path:str|Path, # a .keras file
-                   )->SeedNumpyModel:
-    "The seed model of a `.keras` file for the numpy forward pass, reading only JSON and arrays; `NotSeedModel` if it is anything else."
-    path = Path(path)
-    check_archive(path)  # before anything is unpacked
-    try:
-        with zipfile.ZipFile(path) as z:
-            names = _check_seed_config(json.loads(z.read('config.json')))
-            weights = _read_seed_weights(z.read('model.weights.h5'), names)
-    except NotSeedModel: raise
-    except Exception as e: raise NotSeedModel(f'{path}: not read as a seed model ({type(e).__name__}: {e})') from None
-    return SeedNumpyModel([w[0] for w in weights[1:6:2]], tuple(weights[7]), [tuple(w) for w in weights[8::2]], path.name)
-
-# %% ../nbs/05_predict.ipynb 12
 @dataclass
 class Predictor:
     "The models that classify beats, and what to call them."
-    models: list          # `SeedNumpyModel`s or Keras models; their probabilities are averaged
+    models: list          # `NumpyModel`s or Keras models; their probabilities are averaged
     classes: tuple        # class labels of the outputs
     description: str      # e.g. 'ensemble of 10 fold models of run stratified10 (mean probability)'
 
     @property
     def engine(self)->str:
         "What computes the probabilities: the numpy forward pass of the seed, Keras, or both."
-        kinds = {'numpy (seed architecture)' if isinstance(m, SeedNumpyModel) else 'keras' for m in self.models}
+        kinds = {f'numpy ({m.architecture.name})' if isinstance(m, NumpyModel) else 'keras' for m in self.models}
         return ' and '.join(sorted(kinds))
 
     def __call__(self, beats:np.ndarray)->np.ndarray:
@@ -230,27 +44,27 @@ class Predictor:
         if not len(beats): return np.zeros((0, len(self.classes)), np.float32)
         outputs = []
         for m in self.models:
-            p = m.predict(beats, batch_size=256 if isinstance(m, SeedNumpyModel) else 1024, verbose=0)
+            p = m.predict(beats, batch_size=256 if isinstance(m, NumpyModel) else 1024, verbose=0)
             if not np.isfinite(p).all():  # NaN weights, say: every beat would silently become the first class
-                name = m.source if isinstance(m, SeedNumpyModel) else getattr(m, 'name', 'a model')
+                name = m.source if isinstance(m, NumpyModel) else getattr(m, 'name', 'a model')
                 raise EcgDataError(f'{name}: gives non-finite class probabilities (NaN or infinite weights?); '
                                    'this model cannot be used')
             outputs.append(p)
         return np.mean(outputs, axis=0)
 
 def _load_model(path:Path, engine:str):
-    "The numpy seed model where the file is one (and `engine` allows), else the Keras model (safe mode)."
+    "The numpy model where the file is a described architecture (and `engine` allows), else the Keras model (safe mode)."
     if not path.is_file(): raise EcgDataError(f'{path}: no such model file')
     if engine != 'keras':
-        try: return load_seed_numpy(path)
-        except NotSeedModel as e:
+        try: return load_numpy_model(path)
+        except NotThisArchitecture as e:
             if engine == 'numpy': raise EcgDataError(f'{path}: no numpy forward pass for this model ({e})') from None
     from ecg_nb.model import load_model  # imports TensorFlow: only for models that are not the seed
     return load_model(path)
 
 def _check_model_fits(m, path:Path, classes:tuple):
     "Refuse a model whose outputs are not one per class, or whose input is not a 1000-sample single-lead window."
-    if isinstance(m, SeedNumpyModel): window, n_out = (None, 1000, 1), len(m.dense[-1][1])
+    if isinstance(m, NumpyModel): window, n_out = m.input_shape, m.n_classes
     else:
         window, n_out = m.input_shape, m.output_shape
         if not (isinstance(window, tuple) and isinstance(n_out, tuple) and len(n_out) == 2):
@@ -282,7 +96,7 @@ def model_classes(path:Path, # a .keras file
 def load_predictor(model:str|Path|None=None, # a .keras file
                    run:str|Path|None=None, # or a k-fold run folder: all its fold models
                    scheme:str|None=None, # class scheme of a model file without a card (a card's classes win)
-                   engine:str='auto', # 'auto': numpy for the seed architecture, else Keras; or 'numpy', 'keras'
+                   engine:str='auto', # 'auto': numpy for a described architecture, else Keras; or 'numpy', 'keras'
                   )->Predictor:
     "One model, or the ensemble of a run's fold models, with the class names their files (or the run) give."
     if engine not in ('auto', 'numpy', 'keras'): raise ValueError(f"engine must be 'auto', 'numpy' or 'keras', not {engine!r}")
@@ -306,7 +120,7 @@ def load_predictor(model:str|Path|None=None, # a .keras file
     kind = 'ensemble of %d fold models' % len(models) if len(models) > 1 else 'the one fold model'
     return Predictor(models, classes, f'{kind} of run {run.name} ({params["split"]} split; mean probability)')
 
-# %% ../nbs/05_predict.ipynb 18
+# %% ../nbs/05_predict.ipynb 16
 def classify_signal(x:np.ndarray, # (n,) float32 signal at 360 Hz, mV
                     predictor:Predictor, # the models
                     r_peaks:np.ndarray|None=None, # (m,) R-peak samples at 360 Hz; None: detect them
@@ -333,7 +147,7 @@ def classify_signal(x:np.ndarray, # (n,) float32 signal at 360 Hz, mV
         r, p = r[keep], p[keep]
     return r, p, dropped
 
-# %% ../nbs/05_predict.ipynb 20
+# %% ../nbs/05_predict.ipynb 18
 def plot_prediction(x:np.ndarray, # (n,) signal at 360 Hz, mV
                     r:np.ndarray, # (k,) R samples at 360 Hz
                     labels:np.ndarray, # (k,) predicted class labels

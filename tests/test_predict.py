@@ -13,7 +13,8 @@ import scipy.io
 
 from conftest import assert_one_line_error, run_cli
 from ecg_nb.data import EXCERPT_DIR, ModelInfo, read_record
-from ecg_nb.predict import load_predictor, load_seed_numpy
+from ecg_nb.architecture import load_numpy_model
+from ecg_nb.predict import load_predictor
 from ecg_nb.signals import check_signal, read_wfdb_signal, write_mat73
 
 REPO = Path(__file__).resolve().parent.parent
@@ -156,7 +157,7 @@ def test_numpy_forward_pass_gives_keras_probabilities(model, signal):
     beats = beats_of(signal)
     for path in [model, *COMMITTED]:
         expected = load_model(path).predict(beats, batch_size=1024, verbose=0)
-        got = load_seed_numpy(path).predict(beats)
+        got = load_numpy_model(path).predict(beats)
         assert got.dtype == np.float32 and got.shape == expected.shape == (len(beats), 5)
         assert np.abs(got - expected).max() < 1e-5, path  # float32 round-off; Keras differs from itself by as much
         assert (got.argmax(axis=1) == expected.argmax(axis=1)).all(), path
@@ -170,7 +171,7 @@ def test_the_seed_predicts_without_tensorflow(tmp_path):
     proc = subprocess.run([sys.executable, '-c', code, EXCERPT_DIR/'100.hea', COMMITTED[0], tmp_path/'o.csv'],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout) == ['numpy (seed architecture)', []]
+    assert json.loads(proc.stdout) == ["numpy (cnn_lstm_oh2018)", []]
     assert len(pd.read_csv(tmp_path/'o.csv')) > 300
 
 
@@ -186,7 +187,7 @@ def test_a_model_that_is_not_the_seed_falls_back_to_keras(signal, tmp_path):
     x = layers.Dropout(0.2)(layers.Dense(10, activation='relu')(x))
     other = keras.Model(beat, layers.Dense(5, activation='softmax')(x))
     other.save(tmp_path/'biased.keras')
-    with pytest.raises(ValueError, match='use_bias'): load_seed_numpy(tmp_path/'biased.keras')
+    with pytest.raises(ValueError, match='use_bias'): load_numpy_model(tmp_path/'biased.keras')
     predictor = load_predictor(model=tmp_path/'biased.keras', scheme='seed')  # saved without a card: scheme given
     assert predictor.engine == 'keras'
     beats = beats_of(signal)
