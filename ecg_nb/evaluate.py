@@ -11,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import EcgDataError, atomic_path, read_model_info
+from .data import SCHEMES, EcgDataError, atomic_path, read_model_info
 from .kfold import (METRICS, PROTOCOLS, Metrics, Run, RunConfig, check_run_data, confusion_figure, fold_indices,
                           load_or_make_folds, load_run_data)
 
 # %% auto 0
-__all__ = ['OH_2018', 'INTER_PATIENT_NOTE', 'INTRA_PATIENT_NOTE', 'EVAL_NOTEBOOK', 'RunSummary', 'load_manifest',
+__all__ = ['OH_2018', 'INTER_PATIENT_NOTE', 'INTRA_PATIENT_NOTE', 'EVAL_NOTEBOOK', 'RUN_REPORT', 'RunSummary', 'load_manifest',
            'run_predictions', 'run_summary', 'report_table', 'per_record_accuracy', 'check_run', 'evaluate_run',
            'protocol_note', 'confident_errors', 'plot_beats', 'report_markdown', 'write_report']
 
@@ -102,9 +102,10 @@ def report_table(summary:RunSummary, # from `run_summary` or `evaluate_run`
     import pandas as pd
     fmt = lambda mean, sd: '' if mean is None else f'{mean:.2%}' + (f' ± {sd:.2%}' if sd is not None else '')
     pooled, rows = summary.pooled, []
+    scheme = next((s for s in SCHEMES.values() if s.classes == tuple(summary.classes)), None)  # for the classes' names
     for i, c in enumerate([*summary.classes, 'macro average']):
         of = 'macro' if c == 'macro average' else c
-        row = {'class': c, 'test beats': pooled.n if of == 'macro' else int(pooled.support[i])}
+        row = {'class': f'{c}: {scheme.descriptions[c]}' if scheme and of != 'macro' else c, 'test beats': pooled.n if of == 'macro' else int(pooled.support[i])}
         for k in METRICS: row[f'{k} (folds)'] = fmt(summary.mean(k, of), summary.sd(k, of))
         for k in METRICS:
             value = pooled.macro(k) if of == 'macro' else pooled.per_class(k)[i]
@@ -264,17 +265,6 @@ def report_markdown(run_dir:str|Path, # the run folder (links in the report are 
             else f'{len(p["records"]) if p["records"] else "all"} MIT-BIH records')
     lines = [f'# ecg_nb k-fold report: `{run_dir.name}`', '',
              f'**Protocol: {summary.protocol}.** {protocol_note(summary.split)}', '',
-             '## Run', '', '| setting | value |', '|---|---|',
-             f'| split | `{p["split"]}`, {p["k"]} fold(s); {len(summary.folds)} of {summary.folds_total} complete |',
-             f'| data | {data}, class scheme `{p["scheme"]}`: {manifest["beats"]:,} beats '
-             f'({", ".join(f"{c} {n:,}" for c, n in manifest["class_counts"].items())}) |',
-             f'| training | at most {p["epochs"]} epoch(s), batch {p["batch_size"]}, Adam lr {p["lr"]}, early stopping '
-             f'{p["early_stopping"] or "off"}, class weights {p["class_weight"] or "none"}, '
-             f'{p["validation_fraction"]:.0%} of each training fold for validation, seed {p["seed"]} |',
-             f'| software | ecg_nb {manifest["versions"].get("ecg_nb")}, TensorFlow {manifest["versions"].get("tensorflow")}, '
-             f'Keras {manifest["versions"].get("keras")}, Python {manifest["versions"]["python"]}; commit '
-             f'`{(manifest.get("git_commit") or "unknown")[:12]}` |',
-             f'| started | {manifest["created"]} |', '',
              '## Results', '',
              f'Accuracy **{pm("accuracy")}** (mean ± sd over folds; {_pct(pooled.accuracy)} over all '
              f'{pooled.n:,} test beats pooled), Cohen\'s kappa {summary.mean("kappa"):.3f}'
@@ -299,6 +289,17 @@ def report_markdown(run_dir:str|Path, # the run folder (links in the report are 
                   f'{_pct(summary.mean("sensitivity", "macro"))} | {_pct(summary.mean("specificity", "macro"))} |']
     else:
         lines += [INTER_PATIENT_NOTE]
+    lines += ['', '## Run', '', '| setting | value |', '|---|---|',
+             f'| split | `{p["split"]}`, {p["k"]} fold(s); {len(summary.folds)} of {summary.folds_total} complete |',
+             f'| data | {data}, class scheme `{p["scheme"]}`: {manifest["beats"]:,} beats '
+             f'({", ".join(f"{c} {n:,}" for c, n in manifest["class_counts"].items())}) |',
+             f'| training | at most {p["epochs"]} epoch(s), batch {p["batch_size"]}, Adam lr {p["lr"]}, early stopping '
+             f'{p["early_stopping"] or "off"}, class weights {p["class_weight"] or "none"}, '
+             f'{p["validation_fraction"]:.0%} of each training fold for validation, seed {p["seed"]} |',
+             f'| software | ecg_nb {manifest["versions"].get("ecg_nb")}, TensorFlow {manifest["versions"].get("tensorflow")}, '
+             f'Keras {manifest["versions"].get("keras")}, Python {manifest["versions"]["python"]}; commit '
+             f'`{(manifest.get("git_commit") or "unknown")[:12]}` |',
+             f'| started | {manifest["created"]} |']
     lines += ['', '## Hardest records', '', 'Accuracy per record over its test beats (the ten lowest):', '',
               per_record.head(10).to_markdown(floatfmt='.2%'), '',
               '## Most confident errors', '',
@@ -313,6 +314,7 @@ def report_markdown(run_dir:str|Path, # the run folder (links in the report are 
 
 # %% ../nbs/04_eval.ipynb 18
 EVAL_NOTEBOOK = '04_eval.ipynb'
+RUN_REPORT = "## A run's report"  # where the run's report begins in the notebook
 
 def write_report(run_dir:str|Path, # a k-fold run folder
                  data_dir:str|None=None, # the data, if not where the run found it
@@ -323,5 +325,5 @@ def write_report(run_dir:str|Path, # a k-fold run folder
     run_dir = Path(run_dir)
     check_run(run_dir, data_dir)  # every damage found now, in one line, before the notebook runs
     template = kfold_template().parent/EVAL_NOTEBOOK
-    execute_report(template, run_dir/'report.ipynb', dict(run_dir=run_dir, data_dir=data_dir), html=html)
+    execute_report(template, run_dir/'report.ipynb', dict(run_dir=run_dir, data_dir=data_dir), html=html, heading=RUN_REPORT)
     return run_dir/'report.md'

@@ -26,10 +26,10 @@ from .data import (BACKEND_LOG, EcgDataError, Dataset, ModelInfo, PACKAGE_DIR, a
 from .segment import build_dataset
 
 # %% auto 0
-__all__ = ['SPLITS', 'PROTOCOLS', 'SAME_SUBJECT', 'DS1', 'DS2', 'METRICS', 'KFOLD_NOTEBOOK', 'subjects', 'make_folds',
-           'fold_indices', 'setting', 'RunConfig', 'Run', 'load_or_make_folds', 'Metrics', 'confusion_figure',
-           'predictions_table', 'train_fold', 'kfold_template', 'strip_backend_logs', 'execute_report', 'load_run_data',
-           'check_run_data', 'start_run', 'run_kfold']
+__all__ = ['SPLITS', 'PROTOCOLS', 'SAME_SUBJECT', 'DS1', 'DS2', 'METRICS', 'KFOLD_NOTEBOOK', 'FOLD_REPORT', 'subjects',
+           'make_folds', 'fold_indices', 'setting', 'RunConfig', 'Run', 'load_or_make_folds', 'Metrics',
+           'confusion_figure', 'predictions_table', 'train_fold', 'kfold_template', 'strip_backend_logs',
+           'execute_report', 'load_run_data', 'check_run_data', 'start_run', 'run_kfold']
 
 # %% ../nbs/03_kfold.ipynb 6
 SPLITS = ('stratified', 'record', 'ds1ds2')
@@ -447,6 +447,7 @@ def train_fold(ds:Dataset, # every beat of the run
 
 # %% ../nbs/03_kfold.ipynb 38
 KFOLD_NOTEBOOK = '03_kfold.ipynb'
+FOLD_REPORT = "## A fold's report"  # where a fold's report begins in the notebook
 
 def kfold_template()->Path:
     "This notebook, the papermill template of a fold's report (from the source tree ecg_nb is installed from)."
@@ -495,8 +496,9 @@ def execute_report(template:Path, # the notebook to run
                    parameters:dict, # papermill parameters; Path values are passed relative to the current folder
                    final_path:Path|None=None, # where the report will finally live (for its metadata)
                    html:bool=True, # also write an HTML copy with the code hidden
+                   heading:str|None=None, # the report keeps the cells from the markdown cell starting with this on
                   ):
-    "Execute a notebook with papermill into a report: no machine paths or backend log noise in it, and an HTML copy."
+    "Execute a notebook with papermill into a report: only its report part, no machine paths or backend log noise, and an HTML copy."
     import nbformat, papermill
     # the kernel must run this interpreter (the one ecg_nb is installed in)
     if not os.environ.get('PATH', '').startswith(str(Path(sys.executable).parent) + os.pathsep):
@@ -514,6 +516,9 @@ def execute_report(template:Path, # the notebook to run
             raise EcgDataError(f'{report}: {template.name} failed: {e.ename}: {e.evalue}') from None
         strip_backend_logs(tmp)
         nb = nbformat.read(tmp, as_version=4)
+        if heading:  # the chapter above the report ran too (it defines what the report uses); readers need the report
+            starts = [i for i, c in enumerate(nb.cells) if c.cell_type == 'markdown' and c.source.startswith(heading)]
+            nb.cells = nb.cells[starts[0]:] if starts else nb.cells
         nb.metadata.papermill['input_path'] = f'nbs/{template.name}'
         nb.metadata.papermill['output_path'] = f'{final_path.parent.name}/{final_path.name}'
         nbformat.write(nb, tmp)
@@ -615,7 +620,7 @@ def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
         partial.mkdir()
         if progress: print(f'fold {fold}: running ({partial})', flush=True)
         start = time.perf_counter()
-        execute_report(template, partial/run.report_path(fold).name, final_path=run.report_path(fold), html=html,
+        execute_report(template, partial/run.report_path(fold).name, final_path=run.report_path(fold), html=html, heading=FOLD_REPORT,
                        parameters=dict(config.to_json(), run_dir=run.path, output_dir=partial, fold=fold, threads=threads,
                                        logdir=Path(logdir)/f'fold_{fold}' if logdir else None))
         os.replace(partial, final)  # the fold is complete from this instant
