@@ -13,10 +13,8 @@ from pathlib import Path
 from . import __version__
 from .data import (EXCERPT_DIR, EcgDataError, atomic_path, quiet_backend, check_outputs, download_mitdb, list_records,
                          read_checksums, resolve_data_dir, verify_database)
-from .segment import build_dataset, evaluate_detector, plot_class_examples
-from .kfold import PROTOCOLS, RunConfig, run_kfold
-from .evaluate import evaluate_run, report_table, write_report
-from .predict import predict_file
+from .kfold import PROTOCOLS, RunConfig
+# each command imports the rest where it runs (scipy.signal, pandas, TensorFlow): `ecg_nb --help` stays quick
 
 # %% auto 0
 __all__ = ['make_parser', 'main']
@@ -52,6 +50,7 @@ def _database_files(args)->list[Path]:
     return [p for p in data_dir.iterdir() if p.is_file()] if data_dir.is_dir() else []
 
 def _dataset(args):
+    from ecg_nb.segment import build_dataset, plot_class_examples
     if args.figure: check_outputs({'--figure': args.figure}, {'database file': _database_files(args)})
     _headless_plots()
     import matplotlib.pyplot as plt
@@ -67,6 +66,7 @@ def _dataset(args):
         print(f'figure of example beats per class: {args.figure}')
 
 def _detect(args):
+    from ecg_nb.segment import evaluate_detector
     if args.output: check_outputs({'--output': args.output}, {'database file': _database_files(args)})
     table = evaluate_detector(args.data_dir, records=args.records, progress=True)
     total = table.loc['total']
@@ -94,6 +94,7 @@ def _add_settings(parser, cls=RunConfig):
         parser.add_argument(f'--{name}', **options)
 
 def _kfold(args):
+    from ecg_nb.kfold import run_kfold
     config = RunConfig(**{name: getattr(args, name) for name in RunConfig.fields()})
     run_dir = args.run or f'runs/{config.run_name}'
     results = run_kfold(run_dir, config, folds=args.folds, jobs=args.jobs, threads=args.threads, logdir=args.logdir,
@@ -104,6 +105,7 @@ def _kfold(args):
           f'{np.mean(accuracies):.2%}' + (f' ± {np.std(accuracies, ddof=1):.2%} (mean ± sd over folds)' if len(results) > 1 else ''))
 
 def _evaluate(args):
+    from ecg_nb.evaluate import evaluate_run, report_table
     summary = evaluate_run(args.run, data_dir=args.data_dir)
     print(f'{summary.protocol} results, {len(summary.folds)} of {summary.folds_total} folds:')
     print(report_table(summary).to_string())
@@ -111,11 +113,13 @@ def _evaluate(args):
           'confusion_*.png)')
 
 def _report(args):
+    from ecg_nb.evaluate import write_report
     markdown = write_report(args.run, data_dir=args.data_dir, html=not args.no_html)
     print(f'report: {markdown}' + ('' if args.no_html else f' and {Path(args.run)/"report.html"}') +
           f' (notebook: {Path(args.run)/"report.ipynb"})')
 
 def _predict(args):
+    from ecg_nb.predict import predict_file
     _headless_plots()
     output = args.output or f'{Path(args.input).stem}_beats.csv'
     _, summary = predict_file(args.input, model=args.model, run=args.run, scheme=args.scheme, fs=args.fs,

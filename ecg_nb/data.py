@@ -18,9 +18,11 @@ import tempfile
 import zipfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import wfdb
+
+if TYPE_CHECKING: import wfdb  # for annotations; the functions import it where they use it (it imports pandas)
 
 # %% auto 0
 __all__ = ['MARKER', 'BACKEND_LOG', 'PACKAGE_DIR', 'EXCERPT_DIR', 'DEFAULT_DATA_DIR', 'NEEDS_DATABASE', 'BEAT_SYMBOLS', 'SCHEMES',
@@ -220,6 +222,7 @@ def check_record_files(name:str, # record name, e.g. '100'
                        annotator:str='atr', # reference annotation file extension
                       )->wfdb.Record: # the parsed header
     "Check that record `name` has a readable header, a complete signal file and its annotation file."
+    import wfdb  # here, not at the top: it imports pandas, which `ecg_nb --help` does not need
     data_dir = Path(data_dir)
     hea = data_dir/f'{name}.hea'
     if not hea.is_file(): raise EcgDataError(f'{hea}: header of record {name} is missing')
@@ -287,6 +290,7 @@ def read_wfdb_lead(record:str|Path, # the record's folder and name, without exte
                    chunk_samples:int=1 << 20, # samples decoded at a time (about 49 min at 360 Hz)
                   )->tuple[np.ndarray, str, bool]: # (n,) float32 mV; the lead's name ('' if unnamed); whether it fell back
     "One lead of a WFDB record in mV, after checking its signal files, decoded a chunk at a time."
+    import wfdb  # here, not at the top: it imports pandas, which `ecg_nb --help` does not need
     record = Path(record)
     name, names = record.name, list(header.sig_name or [])
     if lead in names: channel, fell_back = names.index(lead), False
@@ -322,6 +326,7 @@ def read_record(name:str, # record name, e.g. '100'
                 annotator:str='atr', # reference annotation file extension
                )->Record:
     "Read one lead of record `name` in mV, with its reference annotations, after checking its files."
+    import wfdb  # here, not at the top: it imports pandas, which `ecg_nb --help` does not need
     data_dir = resolve_data_dir(data_dir)
     header = check_record_files(name, data_dir, annotator)
     signal, lead, lead_fallback = read_wfdb_lead(data_dir/name, header, lead, fallback)
@@ -408,6 +413,7 @@ def verify_database(data_dir:str|Path, # database folder
 # %% ../nbs/00_data.ipynb 54
 def _fetch_from_physionet(folder:Path):
     "Download mitdb's records and reference annotations from PhysioNet into `folder`."
+    import wfdb  # here, not at the top: it imports pandas, which `ecg_nb --help` does not need
     wfdb.dl_database('mitdb', dl_dir=str(folder), annotators=['atr'], overwrite=True)
     (folder/'RECORDS').write_text('\n'.join(wfdb.get_record_list('mitdb')) + '\n')
 
@@ -484,6 +490,7 @@ def write_excerpt(source_dir:str|Path, # full database folder
                   minutes:float=EXCERPT_MINUTES, # length of each excerpt
                  )->Path:
     "Write WFDB excerpts of `excerpt`'s records (signals and reference annotations) with an attribution README."
+    import wfdb  # here, not at the top: it imports pandas, which `ecg_nb --help` does not need
     source_dir = Path(source_dir)
     with atomic_path(out_dir) as tmp:
         tmp.mkdir()

@@ -13,8 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from scipy import signal as sps
-from scipy.ndimage import maximum_filter1d
 from tqdm import tqdm
 
 from .data import (EcgDataError, Dataset, Record, atomic_path, check_record_files, file_sha256, get_scheme,
@@ -45,6 +43,7 @@ INIT_CAP = 2.0  # the 2-s learning phase is capped at 2x the first block's typic
 
 def _bandpass(x, fs, lo, hi, order=2):
     "Zero-phase Butterworth band-pass (forward+backward sosfilt; cheaper than sosfiltfilt's padding)."
+    from scipy import signal as sps  # here, not at the top: scipy.signal takes a second to import
     hi = min(hi, 0.45 * fs)
     sos = sps.butter(order, [lo, hi], btype='band', fs=fs, output='sos')
     zi = sps.sosfilt_zi(sos)
@@ -83,6 +82,8 @@ def detect_r_peaks(signal: np.ndarray,  # (n,) single-lead ECG in mV
                    fs: float,  # sampling frequency, Hz
                    ) -> np.ndarray:  # (m,) int64 sample indices of R peaks
     "Detect R peaks: band-pass, squared slope, moving-window integration, adaptive thresholds with search-back."
+    from scipy import signal as sps
+    from scipy.ndimage import maximum_filter1d
     x = np.asarray(signal, dtype=np.float64).ravel()
     fs = float(fs)
     n = len(x)

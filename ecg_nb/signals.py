@@ -12,8 +12,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-from scipy import signal as sps
-from scipy.ndimage import maximum_filter1d
 
 from .data import BEAT_SYMBOLS, EcgDataError, atomic_path, read_wfdb_lead
 
@@ -383,6 +381,7 @@ ARTEFACT_MV = 20.  # mV from the local baseline: beyond any ECG (a QRS rarely ex
 
 def _repair_artefacts(x:np.ndarray, fs:float, source:str, limit:float, max_s:float)->tuple[np.ndarray, list]:
     "Samples more than `limit` mV from the local baseline, with 50 ms either side, interpolated; stretches over `max_s` refused."
+    from scipy.ndimage import maximum_filter1d  # here: scipy takes a second to import
     centre = np.median(x[::max(1, len(x) // 100_000)])
     if max(float(x.max()) - centre, centre - float(x.min())) <= limit: return x, []  # the usual case: no copy, no block medians
     block = max(1, int(0.25 * fs))  # baseline: medians of 0.25 s blocks (a QRS is a minority of one; a step stays a step)
@@ -446,6 +445,7 @@ def check_signal(ecg:EcgSignal, # as read
 # %% ../nbs/00a_signals.ipynb 41
 def resample_to_model(ecg:EcgSignal)->np.ndarray:
     "(m,) float32 samples at the model's 360 Hz (polyphase resampling; unchanged at 360 Hz)."
+    from scipy import signal as sps
     if abs(ecg.fs - MODEL_FS) < 1e-9: return ecg.samples
     ratio = Fraction(MODEL_FS / ecg.fs).limit_denominator(1000)
     return sps.resample_poly(ecg.samples, ratio.numerator, ratio.denominator).astype(np.float32)
