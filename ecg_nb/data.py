@@ -26,12 +26,12 @@ if TYPE_CHECKING: import wfdb  # for annotations; the functions import it where 
 
 # %% auto 0
 __all__ = ['MARKER', 'BACKEND_LOG', 'PACKAGE_DIR', 'EXCERPT_DIR', 'DEFAULT_DATA_DIR', 'NEEDS_DATABASE', 'BEAT_SYMBOLS', 'SCHEMES',
-           'MITDB_CHECKSUMS', 'EXCERPT', 'EXCERPT_MINUTES', 'MODEL_INFO', 'EcgDataError', 'replaceable_folder',
-           'atomic_path', 'check_outputs', 'check_archive', 'quiet_backend', 'resolve_data_dir', 'list_records',
-           'check_signal_files', 'check_record_files', 'record_files', 'full_database', 'Record', 'read_wfdb_lead',
-           'read_record', 'ClassScheme', 'get_scheme', 'file_sha256', 'read_checksums', 'verify_database',
-           'download_mitdb', 'write_excerpt', 'Dataset', 'ModelInfo', 'write_model_info', 'read_model_info',
-           'synthetic_dataset']
+           'MITDB_CHECKSUMS', 'EXCERPT', 'EXCERPT_MINUTES', 'PROGRESS', 'MODEL_INFO', 'EcgDataError',
+           'replaceable_folder', 'atomic_path', 'check_outputs', 'check_archive', 'quiet_backend', 'resolve_data_dir',
+           'list_records', 'check_signal_files', 'check_record_files', 'record_files', 'full_database', 'Record',
+           'read_wfdb_lead', 'read_record', 'ClassScheme', 'get_scheme', 'file_sha256', 'read_checksums',
+           'verify_database', 'download_mitdb', 'write_excerpt', 'Dataset', 'ModelInfo', 'write_model_info',
+           'read_model_info', 'synthetic_dataset']
 
 # %% ../nbs/00_data.ipynb 6
 class EcgDataError(ValueError):
@@ -551,6 +551,7 @@ class Dataset:
                 f'{len(np.unique(self.record))} records, counts={self.counts()})')
 
 # %% ../nbs/00_data.ipynb 66
+PROGRESS = 'progress.json'  # epochs done so far, beside a model in training (`train` writes it, `ecg_nb kfold` reads it)
 MODEL_INFO = 'ecg_nb.json'  # the card's name inside a .keras file
 
 @dataclass(frozen=True)

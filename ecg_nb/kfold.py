@@ -14,6 +14,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,15 +22,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import (BACKEND_LOG, EcgDataError, Dataset, ModelInfo, PACKAGE_DIR, atomic_path, check_outputs, file_sha256, list_records,
+from .data import (BACKEND_LOG, PROGRESS, EcgDataError, Dataset, ModelInfo, PACKAGE_DIR, atomic_path, check_outputs, file_sha256, list_records,
                          record_files, resolve_data_dir, synthetic_dataset)
 from .segment import build_dataset
 
 # %% auto 0
-__all__ = ['SPLITS', 'PROTOCOLS', 'SAME_SUBJECT', 'DS1', 'DS2', 'METRICS', 'KFOLD_NOTEBOOK', 'FOLD_REPORT', 'subjects',
-           'make_folds', 'fold_indices', 'setting', 'RunConfig', 'Run', 'load_or_make_folds', 'Metrics',
+__all__ = ['SPLITS', 'PROTOCOLS', 'SAME_SUBJECT', 'DS1', 'DS2', 'METRICS', 'KFOLD_NOTEBOOK', 'FOLD_REPORT', 'PROGRESS_EVERY_S',
+           'subjects', 'make_folds', 'fold_indices', 'setting', 'RunConfig', 'Run', 'load_or_make_folds', 'Metrics',
            'confusion_figure', 'predictions_table', 'train_fold', 'kfold_template', 'strip_backend_logs',
-           'execute_report', 'load_run_data', 'check_run_data', 'start_run', 'run_kfold']
+           'execute_report', 'load_run_data', 'check_run_data', 'start_run', 'fold_progress', 'run_kfold']
 
 # %% ../nbs/03_kfold.ipynb 6
 SPLITS = ('stratified', 'record', 'ds1ds2')
@@ -577,6 +578,25 @@ def start_run(run:Run, # the run folder (made if missing)
     return manifest, ds, test_fold
 
 # %% ../nbs/03_kfold.ipynb 40
+PROGRESS_EVERY_S = 10  # how often `run_kfold` looks at the folds in progress
+
+def fold_progress(run:Run, # the run
+                  folds:list[int], # the folds to look at
+                  seen:dict, # fold -> epochs last reported; updated
+                 )->list[str]: # a line per fold that finished another epoch since
+    "What the folds in progress have done since the last look, from the `progress.json` that `train` keeps."
+    lines = []
+    for fold in folds:
+        try: done = json.loads((run.partial_dir(fold)/PROGRESS).read_text())
+        except (OSError, ValueError): continue  # not started, finished, or being replaced this instant
+        if seen.get(fold) == done['epoch']: continue
+        seen[fold] = done['epoch']
+        per_epoch = done['seconds'] / done['epoch']
+        left = (done['epochs'] - done['epoch']) * per_epoch / 60
+        lines.append(f'fold {fold}: epoch {done["epoch"]} of at most {done["epochs"]} ({per_epoch / 60:.1f} min each'
+                     + (f'; at most {left:.0f} min to go)' if done['epoch'] < done['epochs'] else ')'))
+    return lines
+
 def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
               config:RunConfig|None=None, # the run's settings (default: `RunConfig()`)
               folds:list[int]|None=None, # which folds to run (default: all)
@@ -630,8 +650,12 @@ def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
         if progress: print(f'fold {fold}: done in {seconds / 60:.1f} min', flush=True)
         return fold, seconds
 
-    failures = []
+    failures, stop, seen = [], threading.Event(), {}
+    def watch():  # progress within folds: a fold of the full database takes half an hour
+        while not stop.wait(PROGRESS_EVERY_S):
+            for line in fold_progress(run, wanted, seen): print(line, flush=True)
     with run.lock(), ThreadPoolExecutor(max(1, jobs)) as pool:
+        if progress: threading.Thread(target=watch, daemon=True).start()
         futures = [pool.submit(run_one, fold) for fold in wanted]
         for future in futures:
             try:
@@ -641,5 +665,6 @@ def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
                                                     'finished': datetime.datetime.now().isoformat(timespec='seconds')}
                     run.write_manifest(manifest)
             except EcgDataError as e: failures.append(str(e))
+        stop.set()
     if failures: raise EcgDataError(f'{run.path}: {len(failures)} fold(s) failed; first: {failures[0]}')
     return [run.fold_metrics(f) for f in all_folds if run.fold_complete(f)]

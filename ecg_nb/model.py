@@ -5,6 +5,7 @@
 # %% ../nbs/02_model.ipynb 3
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .architecture import SEED, Architecture, Layer
-from .data import EcgDataError, ModelInfo, _add_info, atomic_path, check_archive, quiet_backend
+from .data import PROGRESS, EcgDataError, ModelInfo, _add_info, atomic_path, check_archive, quiet_backend
 
 # level 3: on a CPU TensorFlow's C++ errors are CUDA probes and tf.data notes, not the user's (its Python errors still raise)
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
@@ -121,7 +122,7 @@ def train(model:keras.Model, # a compiled model, e.g. from `build_model`
         if class_weight != 'balanced': raise ValueError(f"class_weight must be None, 'balanced' or a dict, not {class_weight!r}")
         class_weight = class_weights(y[fit_idx], n_classes)
     monitor = 'val_loss' if validation_data is not None else 'loss'
-    callbacks = [_EpochTimer()]
+    callbacks = [_EpochTimer(Path(out_dir)/PROGRESS if out_dir is not None else None, epochs)]
     if early_stopping:
         callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=early_stopping, restore_best_weights=True))
     if out_dir is not None:
@@ -137,14 +138,22 @@ def train(model:keras.Model, # a compiled model, e.g. from `build_model`
     history['seconds'] = callbacks[0].seconds
     if out_dir is not None:
         with atomic_path(out_dir/'history.csv') as tmp: history.to_csv(tmp, index=False)
+        (out_dir/PROGRESS).unlink(missing_ok=True)  # the history says it all now
     return history
 
 # %% ../nbs/02_model.ipynb 16
 class _EpochTimer(keras.callbacks.Callback):
-    "Wall-clock seconds of each epoch."
+    "Wall-clock seconds of each epoch; with a `progress` path, the epochs done so far there, for a watcher."
+    def __init__(self, progress:Path|None=None, epochs:int=0):
+        super().__init__()
+        self.progress, self.epochs = progress, epochs
     def on_train_begin(self, logs=None): self.seconds = []
     def on_epoch_begin(self, epoch, logs=None): self._start = time.perf_counter()
-    def on_epoch_end(self, epoch, logs=None): self.seconds.append(time.perf_counter() - self._start)
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._start)
+        if self.progress is not None:
+            with atomic_path(self.progress) as tmp:
+                tmp.write_text(json.dumps({'epoch': epoch + 1, 'epochs': self.epochs, 'seconds': round(sum(self.seconds), 1)}))
 
 # %% ../nbs/02_model.ipynb 23
 def load_model(path:str|Path, # a `.keras` file written by `train`

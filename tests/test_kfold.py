@@ -26,13 +26,15 @@ def test_kfold_writes_a_complete_report_per_fold(tmp_path):
         folder = run/f'fold_{fold}'
         assert {'fold_%d.ipynb' % fold, 'fold_%d.html' % fold, 'model.keras', 'predictions.csv', 'metrics.json',
                 'history.csv', 'logs'} <= {p.name for p in folder.iterdir()}
+        assert not (folder/'progress.json').exists()  # kept only while the fold trains
         metrics = json.loads((folder/'metrics.json').read_text())
         predictions = pd.read_csv(folder/'predictions.csv', dtype={'record': str})
         assert len(predictions) == metrics['n_test'] and metrics['n_train'] + metrics['n_test'] == 1896
         assert (predictions.predicted == predictions.true).mean() == metrics['accuracy']
         seen += len(predictions)
         report = (folder/f'fold_{fold}.ipynb').read_text()
-        assert 'Fold %d accuracy:' % fold in report and str(tmp_path) not in report  # no machine paths
+        assert json.loads(report)['cells'][0]['source'].startswith("## A fold's report")  # the report part only
+        assert 'Fold %d of 2: accuracy' % fold in report and str(tmp_path) not in report  # no machine paths
         assert '.tmp' not in report  # nor the temporary name of the report being written
     assert seen == 1896  # every beat tested exactly once
     assert not list(run.glob('*.partial'))
