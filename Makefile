@@ -1,7 +1,10 @@
 # ecg_nb: `make demo` and `make test` do all the set-up on a fresh machine (a virtual environment in .venv).
 SHELL := /bin/bash
 PYTHON ?= python3
-VENV ?= .venv
+# an active virtual environment (VIRTUAL_ENV) that has ecg_nb installed (-I: not merely this folder) is used as it is,
+# and nothing is installed into it; otherwise everything goes into .venv, made on first use
+ACTIVE := $(if $(VIRTUAL_ENV),$(shell "$(VIRTUAL_ENV)/bin/python" -I -c "import ecg_nb" >/dev/null 2>&1 && echo yes),)
+VENV ?= $(if $(ACTIVE),$(VIRTUAL_ENV),.venv)
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo_out
 # optional extras to install too, e.g. EXTRAS=dev,torch (CI tests the seed model on the PyTorch backend)
@@ -11,7 +14,7 @@ SLOW := $(if $(ECG_NB_DATA),--flags slow,)
 
 .PHONY: install hooks demo test check bench clean run-notebooks publish docs docs-serve setup train eval report predict
 
-install: $(VENV)/.installed hooks
+install: $(if $(ACTIVE),,$(VENV)/.installed) hooks
 
 $(VENV)/.installed: setup.py settings.ini
 	$(PYTHON) -m venv $(VENV)

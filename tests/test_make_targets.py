@@ -116,3 +116,18 @@ def test_make_train_eval_report_predict_on_the_excerpt(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     beats = pd.read_csv(predictions/'100_beats.csv')
     assert len(beats) > 100 and set(beats['class']) <= set('NLRAV')
+
+
+def test_make_uses_an_active_environment_that_has_ecg_nb(tmp_path):
+    # make docs (and test, demo ...) in an activated environment with ecg_nb: that environment, nothing installed
+    import sys
+    env = {k: v for k, v in clean_env().items() if k != 'VIRTUAL_ENV'}
+    active = subprocess.run(['make', '-n', 'docs'], capture_output=True, text=True, cwd=REPO,
+                            env={**env, 'VIRTUAL_ENV': sys.prefix}).stdout
+    assert f'{sys.prefix}/bin/python tools/build_docs.py --out _docs' in active and 'pip install' not in active
+    # an active environment without ecg_nb is left alone: the project's own .venv is made and used
+    bare = tmp_path/'bare'
+    subprocess.run([sys.executable, '-m', 'venv', '--without-pip', str(bare)], check=True)
+    fresh = subprocess.run(['make', '-n', 'docs', 'VENV=' + str(tmp_path/'own')], capture_output=True, text=True, cwd=REPO,
+                           env={**env, 'VIRTUAL_ENV': str(bare)}).stdout
+    assert 'pip install' in fresh and str(bare) not in fresh
