@@ -79,10 +79,14 @@ def _detect(args):
         with atomic_path(args.output) as tmp: table.to_csv(tmp)
         print(f'per-record scores: {args.output}')
 
+# the seed's spellings, accepted as they were: `--fold_k 10`, and a bare `--early_stopping` (patience 5 epochs)
+_SEED_SPELLINGS = {'k': dict(aliases=['--fold_k']), 'early_stopping': dict(nargs='?', const=5)}
+
 def _add_settings(parser, cls=RunConfig):
     "One option per field of `cls`, with its type, default and description: the options restate nothing."
     kinds = {'int': int, 'float': float}
     for name, f in cls.fields().items():
+        seed = dict(_SEED_SPELLINGS.get(name, {}))
         kind = f.type.split('|')[0].strip()
         shown = '' if f.default is None or f.default is False else f' (default: {f.default})'
         options = dict(help=f.metadata['description'] + shown, default=f.default)
@@ -91,7 +95,8 @@ def _add_settings(parser, cls=RunConfig):
             options['type'] = kinds.get(kind, str)
             if kind == 'tuple': options['nargs'] = '+'
             if f.metadata['choices']: options['choices'] = f.metadata['choices']
-        parser.add_argument(f'--{name}', **options)
+        if 'const' in seed: options.update(nargs=seed['nargs'], const=seed['const'], help=options['help'] + f'; bare: {seed["const"]} (the seed\'s flag)')
+        parser.add_argument(f'--{name}', *seed.get('aliases', []), **options)
 
 def _kfold(args):
     from ecg_nb.kfold import run_kfold
@@ -120,6 +125,9 @@ def _report(args):
 
 def _predict(args):
     from ecg_nb.predict import predict_file
+    if (args.input is None) == (args.input_option is None):
+        raise EcgDataError('give the ECG file once: as the first argument, or as --input FILE')
+    args.input = args.input or args.input_option
     _headless_plots()
     output = args.output or f'{Path(args.input).stem}_beats.csv'
     _, summary = predict_file(args.input, model=args.model, run=args.run, scheme=args.scheme, fs=args.fs,
@@ -168,7 +176,7 @@ def make_parser()->argparse.ArgumentParser:
     p.add_argument('--output', help='write the per-record scores as CSV here')
     p.set_defaults(handler=_detect)
 
-    p = commands.add_parser('kfold', help='k-fold cross-validation, one papermill-executed report per fold')
+    p = commands.add_parser('kfold', aliases=['train'], help='k-fold cross-validation, one papermill-executed report per fold')
     _add_settings(p)  # the run's settings: RunConfig's fields
     p.add_argument('--run', help='run folder (default: runs/<split><k>); rerun the same command to resume')
     p.add_argument('--folds', type=int, nargs='+', help='run only these folds (default: all)')
@@ -185,10 +193,13 @@ def make_parser()->argparse.ArgumentParser:
         p.add_argument('--run', required=True, help='the k-fold run folder, e.g. runs/stratified10')
         p.add_argument('--data_dir', help="the run's data, if not where the run found it")
         if name == 'report': p.add_argument('--no_html', action='store_true', help='skip report.html')
+        if name == 'evaluate': p.add_argument('--fold_avg', action='store_true', help='the seed\'s flag, accepted: the summary is always '
+                                              'the mean ± sd over folds, beside the pooled figures')
         p.set_defaults(handler=handler)
 
     p = commands.add_parser('predict', help='classify every beat of an ECG file (CSV, .mat, WFDB .hea)')
-    p.add_argument('input', help='the ECG: .csv, .mat (v5 or v7.3) or a WFDB record\'s .hea')
+    p.add_argument('input', nargs='?', help='the ECG: .csv, .mat (v5 or v7.3) or a WFDB record\'s .hea')
+    p.add_argument('--input', dest='input_option', metavar='INPUT', help='the ECG, as the seed spelled it')
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument('--model', help='a trained model (.keras)')
     which.add_argument('--run', help='a k-fold run folder: average the probabilities of all its fold models')
@@ -201,7 +212,7 @@ def make_parser()->argparse.ArgumentParser:
     peaks = p.add_mutually_exclusive_group()
     peaks.add_argument('--detect_r', action='store_true', help='detect the R peaks (the default)')
     peaks.add_argument('--r_peaks', help='R peaks from a CSV of sample numbers or a WFDB annotation file')
-    p.add_argument('--output', help='per-beat CSV (default: <input name>_beats.csv here)')
+    p.add_argument('--output', '--output_csv', help='per-beat CSV (default: <input name>_beats.csv here; --output_csv: the seed\'s spelling)')
     p.add_argument('--summary', help='also write the summary as JSON here')
     p.add_argument('--output_fig', help='also write a figure (PNG): the recording with every beat coloured by class')
     p.add_argument('--chunk_s', type=float, default=600., help='seconds classified at a time (default: 600)')

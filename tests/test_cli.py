@@ -96,3 +96,21 @@ def test_python_dash_m_and_version():
     assert verified.returncode == 0 and "every file matches the excerpt's SHA256SUMS" in verified.stdout, verified
     wrong = subprocess.run([sys.executable, '-m', 'ecg_nb.cli', 'predict'], capture_output=True, text=True)
     assert wrong.returncode == 2 and len(wrong.stderr.strip().splitlines()) == 1, wrong.stderr
+
+
+def test_the_seeds_spellings_are_accepted(tmp_path):
+    from ecg_nb.cli import make_parser
+    from ecg_nb.data import EXCERPT_DIR, PACKAGE_DIR
+    parser = make_parser()
+    train = parser.parse_args(['train', '--fold_k', '5', '--early_stopping'])  # `train` is `kfold`
+    assert train.handler.__name__ == '_kfold' and (train.k, train.early_stopping) == (5, 5)
+    assert parser.parse_args(['kfold']).early_stopping == 0 and parser.parse_args(['kfold', '--early_stopping', '3']).early_stopping == 3
+    assert parser.parse_args(['evaluate', '--run', 'r', '--fold_avg']).fold_avg
+    # predict --input FILE --output_csv FILE, end to end
+    out = tmp_path/'beats.csv'
+    proc = run_cli('predict', '--input', EXCERPT_DIR/'100.hea', '--output_csv', out,
+                   '--model', PACKAGE_DIR.parent/'results'/'ds1ds2'/'fold_0'/'model.keras', cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert len(pd.read_csv(out)) > 300
+    assert_one_line_error(run_cli('predict', EXCERPT_DIR/'100.hea', '--input', EXCERPT_DIR/'119.hea', '--model', 'm.keras',
+                                  cwd=tmp_path), 'give the ECG file once')
