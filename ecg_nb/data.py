@@ -18,11 +18,8 @@ import tempfile
 import zipfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-if TYPE_CHECKING: import wfdb  # for annotations; the functions import it where they use it (it imports pandas)
 
 # %% auto 0
 __all__ = ['MARKER', 'BACKEND_LOG', 'PACKAGE_DIR', 'EXCERPT_DIR', 'DEFAULT_DATA_DIR', 'NEEDS_DATABASE', 'BEAT_SYMBOLS', 'SCHEMES',
@@ -197,7 +194,7 @@ def list_records(data_dir:str|Path, # database folder
     if not names: raise EcgDataError(f'{data_dir}: no WFDB records (no RECORDS file and no .hea files)')
     return names
 
-def check_signal_files(header:wfdb.Record, # a parsed WFDB header
+def check_signal_files(header, # a parsed WFDB header (a `wfdb.Record`, as `wfdb.rdheader` gives it)
                        folder:str|Path, # the folder of the header and its signal files
                       ):
     "Check that every signal file the header names exists and holds exactly the samples it declares."
@@ -220,7 +217,7 @@ def check_signal_files(header:wfdb.Record, # a parsed WFDB header
 def check_record_files(name:str, # record name, e.g. '100'
                        data_dir:str|Path, # database folder
                        annotator:str='atr', # reference annotation file extension
-                      )->wfdb.Record: # the parsed header
+                      ): # the parsed header (a `wfdb.Record`)
     "Check that record `name` has a readable header, a complete signal file and its annotation file."
     import wfdb  # here, not at the top: it imports pandas, which `ecg_nb --help` does not need
     data_dir = Path(data_dir)
@@ -283,7 +280,7 @@ _MV_PER_UNIT = {'mv': 1., 'uv': 1e-3, 'µv': 1e-3, 'v': 1e3}  # a header's signa
 _ABSENT_LEAD = 'record {name} has no {lead} lead (it has {leads}); choose one of those or allow the fallback'
 
 def read_wfdb_lead(record:str|Path, # the record's folder and name, without extension
-                   header:wfdb.Record, # its parsed header (`wfdb.rdheader`, `check_record_files`)
+                   header, # its parsed header (a `wfdb.Record`, from `wfdb.rdheader` or `check_record_files`)
                    lead:str='MLII', # the lead to read, by signal name
                    fallback:bool=True, # if `lead` is absent, read the first lead instead of failing
                    absent:str=_ABSENT_LEAD, # the refusal of an absent lead, after '{record}.hea: ' ({name}, {lead}, {leads})

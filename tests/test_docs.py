@@ -33,7 +33,7 @@ from selenium.webdriver.common.by import By
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.support.ui import WebDriverWait
 
-API_NAMES = ('detect_r_peaks', 'build_model', 'make_folds')
+API_NAMES = ('detect_r_peaks', 'build_model', 'make_folds', 'RunConfig', 'Metrics')
 CHROMIUM_FLAGS = ('--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
                   '--disable-component-update', '--disable-sync', '--no-first-run', '--window-size=1400,1000')
 
@@ -146,6 +146,8 @@ def test_navigation_from_home_to_every_chapter_and_back(site, browser, screensho
     open_page(browser, site + 'index.html')
     home_title = PAGES['index.html'][0]
     screenshot(browser, screenshots/'home.png')
+    pages = [a.get_attribute('textContent').strip() for a in browser.find_elements(By.CSS_SELECTOR, 'nav.md-nav--primary > ul > li > a.md-nav__link')]
+    assert pages[0] == 'Home' and 'ecg_nb' not in pages, pages  # the site's name is the header's, not a page's too
     for page, (title, _) in PAGES.items():
         if page == 'index.html': continue
         link = next(a for a in browser.find_elements(By.CSS_SELECTOR, 'nav.md-nav--primary a.md-nav__link')
@@ -173,7 +175,9 @@ def test_api_page_documents_the_main_functions(site, browser):
         assert re.search(r'/ecg_nb/\w+\.py#L\d+$', source), source
         line = int(source.rsplit('#L', 1)[1])
         module_file = ROOT/'ecg_nb'/source.rsplit('/', 1)[1].split('#')[0]
-        assert module_file.read_text().splitlines()[line - 1].startswith(f'def {name}(')
+        assert module_file.read_text().splitlines()[line - 1].startswith((f'def {name}(', f'class {name}'))
+    text = browser.find_element(By.TAG_NAME, 'body').text
+    assert 'class EcgDataError(ValueError)' in text and 'VAR_POSITIONAL' not in text  # an exception shown as one
 
 
 @pytest.mark.parametrize('name', API_NAMES)

@@ -178,6 +178,13 @@ EXTRA_CSS = """\
 .nb-html table.dataframe th, .nb-html table.dataframe td { padding: .2em .6em; text-align: right; }
 .nb-html table.dataframe tbody tr:nth-child(odd) { background: var(--md-default-fg-color--lightest); }
 img.nb-figure { max-width: 100%; height: auto; }
+/* long code lines wrap instead of running under the copy button; the button keeps a margin of its own */
+.md-typeset pre > code { white-space: pre-wrap; overflow-wrap: anywhere; padding-right: 2.4em; }
+/* on a phone a wide figure would shrink its labels to nothing: keep it legible and let it scroll */
+@media screen and (max-width: 44.984375em) {
+  .nb-output-block { overflow-x: auto; }
+  img.nb-figure { max-width: none; width: 640px; }
+}
 """
 
 
@@ -225,7 +232,7 @@ def build(root, out):
         try: md = writer.page(nb, page)
         except DocsError as e: raise SystemExit(f'docs: {e}')
         (site_src/f'{page}.md').write_text(md)
-        nav.append({title: f'{page}.md'})
+        nav.append({'Home' if page == 'index' else title: f'{page}.md'})  # the site's name is in the header already
     shutil.copy(nbs/'styles.css', site_src/'styles.css')
     (site_src/'mkdocs.css').write_text(EXTRA_CSS)
     copy_results(root, site_src)
