@@ -88,8 +88,9 @@ def test_dataset_full_database(full_data, tmp_path):
 def test_python_dash_m_and_version():
     import subprocess, sys
     from ecg_nb import __version__
-    version = subprocess.run([sys.executable, '-m', 'ecg_nb.cli', '--version'], capture_output=True, text=True)
-    assert version.returncode == 0 and version.stdout.strip() == f'ecg_nb {__version__}', version
+    for module in ('ecg_nb', 'ecg_nb.cli'):
+        version = subprocess.run([sys.executable, '-m', module, '--version'], capture_output=True, text=True)
+        assert version.returncode == 0 and version.stdout.strip() == f'ecg_nb {__version__}', version
     helped = subprocess.run([sys.executable, '-m', 'ecg_nb.cli', '--help'], capture_output=True, text=True)
     assert helped.returncode == 0 and 'usage: ecg_nb' in helped.stdout and 'predict' in helped.stdout, helped
     verified = subprocess.run([sys.executable, '-m', 'ecg_nb.cli', 'verify', '--data_dir', 'excerpt'], capture_output=True, text=True)
