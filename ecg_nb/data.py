@@ -376,7 +376,7 @@ def get_scheme(scheme:str|ClassScheme, # 'seed', 'aami', or a `ClassScheme`
     if scheme not in SCHEMES: raise EcgDataError(f'unknown class scheme {scheme!r}; choose one of {", ".join(SCHEMES)}')
     return SCHEMES[scheme]
 
-# %% ../nbs/00_data.ipynb 51
+# %% ../nbs/00_data.ipynb 52
 MITDB_CHECKSUMS = PACKAGE_DIR/'mitdb_sha256sums.txt'
 
 def file_sha256(path:str|Path)->str:
@@ -407,7 +407,7 @@ def verify_database(data_dir:str|Path, # database folder
         elif file_sha256(path) != digest: problems.append(f'{path}: SHA-256 does not match PhysioNet\'s')
     return problems
 
-# %% ../nbs/00_data.ipynb 54
+# %% ../nbs/00_data.ipynb 55
 def _fetch_from_physionet(folder:Path):
     "Download mitdb's records and reference annotations from PhysioNet into `folder`."
     import wfdb  # here, not at the top: it imports pandas, which `ecg_nb --help` does not need
@@ -460,7 +460,7 @@ def download_mitdb(data_dir:str|Path|None=None, # target folder (default: `$ECG_
           f'kept {kept} other files and folders)')
     return target
 
-# %% ../nbs/00_data.ipynb 60
+# %% ../nbs/00_data.ipynb 61
 EXCERPT = {'100': 0, '119': 0, '209': 5, '214': 0, '232': 0}  # record -> first minute of its 5-minute excerpt
 EXCERPT_MINUTES = 5
 
@@ -512,7 +512,7 @@ def write_excerpt(source_dir:str|Path, # full database folder
         (tmp/'SHA256SUMS').write_text(''.join(f'{file_sha256(tmp/f)}  {f}\n' for f in files))
     return Path(out_dir)
 
-# %% ../nbs/00_data.ipynb 63
+# %% ../nbs/00_data.ipynb 64
 @dataclass
 class Dataset:
     "Labelled beat windows and their provenance."
@@ -547,7 +547,7 @@ class Dataset:
         return (f'Dataset({len(self):,} beats x {self.X.shape[1]} samples, scheme={self.scheme!r}, '
                 f'{len(np.unique(self.record))} records, counts={self.counts()})')
 
-# %% ../nbs/00_data.ipynb 66
+# %% ../nbs/00_data.ipynb 69
 PROGRESS = 'progress.json'  # epochs done so far, beside a model in training (`train` writes it, `ecg_nb kfold` reads it)
 MODEL_INFO = 'ecg_nb.json'  # the card's name inside a .keras file
 
@@ -615,7 +615,7 @@ def read_model_info(path:str|Path, # a .keras file
         if z.getinfo(MODEL_INFO).file_size > 1 << 20: raise EcgDataError(f'{path}: its {MODEL_INFO} is too large to be a card')
         return ModelInfo.from_json(z.read(MODEL_INFO).decode('utf-8', errors='replace'), path)
 
-# %% ../nbs/00_data.ipynb 69
+# %% ../nbs/00_data.ipynb 73
 # wave: (offset from R in s, width in s, amplitude in mV); one list per class morphology
 _WAVES = {
     'N': [(-0.20, 0.025, 0.15), (-0.03, 0.008, -0.10), (0.0, 0.010, 1.20), (0.03, 0.009, -0.25), (0.28, 0.045, 0.30)],

@@ -120,7 +120,7 @@ def load_predictor(model:str|Path|None=None, # a .keras file
     kind = 'ensemble of %d fold models' % len(models) if len(models) > 1 else 'the one fold model'
     return Predictor(models, classes, f'{kind} of run {run.name} ({params["split"]} split; mean probability)')
 
-# %% ../nbs/05_predict.ipynb 16
+# %% ../nbs/05_predict.ipynb 17
 def classify_signal(x:np.ndarray, # (n,) float32 signal at 360 Hz, mV
                     predictor:Predictor, # the models
                     r_peaks:np.ndarray|None=None, # (m,) R-peak samples at 360 Hz; None: detect them
@@ -147,7 +147,7 @@ def classify_signal(x:np.ndarray, # (n,) float32 signal at 360 Hz, mV
         r, p = r[keep], p[keep]
     return r, p, dropped
 
-# %% ../nbs/05_predict.ipynb 18
+# %% ../nbs/05_predict.ipynb 19
 def plot_prediction(x:np.ndarray, # (n,) signal at 360 Hz, mV
                     r:np.ndarray, # (k,) R samples at 360 Hz
                     labels:np.ndarray, # (k,) predicted class labels
