@@ -136,7 +136,8 @@ def _predict(args):
     print(f'{summary["file"]}: {summary["beats"]:,} beats in {summary["duration_s"] / 60:.1f} min, mean heart rate '
           f'{summary["mean_heart_rate_bpm"]} bpm; R peaks {summary["r_peaks"]}; classes by {summary["model"]}')
     for name, count in summary['counts'].items(): print(f'  {name}: {count:>7,}')
-    for note in summary['artefacts_repaired']: print(f'ecg_nb predict: warning: {note}', file=sys.stderr)
+    for note in summary['artefacts_repaired'] + ([summary['note']] if 'note' in summary else []):
+        print(f'ecg_nb predict: warning: {note}', file=sys.stderr)
     print(f'per-beat classes: {output}' + (f'; summary: {args.summary}' if args.summary else '') +
           (f'; figure: {args.output_fig}' if args.output_fig else ''))
 

@@ -32,6 +32,12 @@ class Predictor:
     models: list          # `NumpyModel`s or Keras models; their probabilities are averaged
     classes: tuple        # class labels of the outputs
     description: str      # e.g. 'ensemble of 10 fold models of run stratified10 (mean probability)'
+    trained_on: tuple = ()  # the records the models were trained on, where their cards say
+
+    @property
+    def window(self)->int:
+        "Samples per beat window that the models take."
+        return int(self.models[0].input_shape[1])
 
     @property
     def engine(self)->str:
@@ -93,6 +99,11 @@ def model_classes(path:Path, # a .keras file
                            'wrote a model card); pass --scheme seed or --scheme aami')
     return SCHEMES[scheme].classes
 
+def _trained_on(paths:list[Path])->tuple:
+    "The records any of the models was trained on, from their cards (none for a model without one)."
+    cards = [read_model_info(p) for p in paths]
+    return tuple(sorted({r for card in cards if card is not None for r in card.trained_on}))
+
 def load_predictor(model:str|Path|None=None, # a .keras file
                    run:str|Path|None=None, # or a k-fold run folder: all its fold models
                    scheme:str|None=None, # class scheme of a model file without a card (a card's classes win)
@@ -108,7 +119,7 @@ def load_predictor(model:str|Path|None=None, # a .keras file
         loaded = _load_model(path, engine)
         classes = model_classes(path, scheme)
         _check_model_fits(loaded, path, classes)
-        return Predictor([loaded], classes, f'model {path.name}')
+        return Predictor([loaded], classes, f'model {path.name}', _trained_on([path]))
     from ecg_nb.kfold import Run
     run = Run(run)
     params, folds = run.manifest()['parameters'], run.complete_folds()
@@ -118,7 +129,8 @@ def load_predictor(model:str|Path|None=None, # a .keras file
     models = [_load_model(path, engine) for path in paths]
     for path, m in zip(paths, models): _check_model_fits(m, path, model_classes(path, params['scheme']))
     kind = 'ensemble of %d fold models' % len(models) if len(models) > 1 else 'the one fold model'
-    return Predictor(models, classes, f'{kind} of run {run.name} ({params["split"]} split; mean probability)')
+    return Predictor(models, classes, f'{kind} of run {run.name} ({params["split"]} split; mean probability)',
+                     _trained_on(paths))
 
 # %% ../nbs/05_predict.ipynb 17
 def classify_signal(x:np.ndarray, # (n,) float32 signal at 360 Hz, mV
@@ -126,26 +138,31 @@ def classify_signal(x:np.ndarray, # (n,) float32 signal at 360 Hz, mV
                     r_peaks:np.ndarray|None=None, # (m,) R-peak samples at 360 Hz; None: detect them
                     chunk_s:float=600., # seconds per chunk
                     progress:bool=True, # a progress bar over chunks (on a terminal)
-                   )->tuple[np.ndarray, np.ndarray, int]: # R samples (k,), probabilities (k, c), beats dropped
-    "R peaks (detected or given) and class probabilities of every beat whose window fits in the signal."
+                   )->tuple[np.ndarray, np.ndarray, np.ndarray]: # R samples (k,), probabilities (k, c), edge (k,) bool
+    "R peaks (detected or given) and class probabilities of every beat; a window that runs past the signal is completed by reflection, and its beat marked `edge`."
     from tqdm import tqdm
-    chunk, margin = int(chunk_s * MODEL_FS), int(5 * MODEL_FS)
-    found, probabilities, dropped = [], [], 0
+    width = predictor.window
+    chunk, margin = int(chunk_s * MODEL_FS), max(int(5 * MODEL_FS), width)
+    found, probabilities = [], []
     starts = range(0, len(x), chunk)
     for a in tqdm(starts, disable=None if progress else True, desc='classifying', unit='chunk'):
         b = min(a + chunk, len(x))
         lo, hi = max(0, a - margin), min(len(x), b + margin)
         peaks = detect_r_peaks(x[lo:hi], MODEL_FS) + lo if r_peaks is None else r_peaks[(r_peaks >= lo) & (r_peaks < hi)]
         peaks = peaks[(peaks >= a) & (peaks < b)]
-        beats, kept = segment_beats(x[lo:hi], peaks - lo)
-        dropped += int((~kept).sum())
-        found.append(peaks[kept]); probabilities.append(predictor(beats))
+        # at the recording's ends, its mirror image completes the windows of the first and last beats
+        before, after = (width if lo == 0 else 0), (width if hi == len(x) else 0)
+        context = np.pad(x[lo:hi], (before, after), mode='reflect') if before or after else x[lo:hi]
+        beats, kept = segment_beats(context, peaks - lo + before, width)
+        assert kept.all()  # every window fits now
+        found.append(peaks); probabilities.append(predictor(beats))
     r = np.concatenate(found).astype(np.int64)
     p = np.concatenate(probabilities) if probabilities else np.zeros((0, len(predictor.classes)), np.float32)
     if r_peaks is None and len(r) > 1:  # the same beat found from both sides of a chunk boundary
         keep = np.concatenate([[True], np.diff(r) >= int(0.25 * MODEL_FS)])
         r, p = r[keep], p[keep]
-    return r, p, dropped
+    start = r - width // 2
+    return r, p, (start < 0) | (start + width > len(x))
 
 # %% ../nbs/05_predict.ipynb 19
 def plot_prediction(x:np.ndarray, # (n,) signal at 360 Hz, mV
@@ -167,7 +184,7 @@ def plot_prediction(x:np.ndarray, # (n,) signal at 360 Hz, mV
         if len(mine): ax1.plot(mine / MODEL_FS / 60, x[mine], 'o', ms=2.5 if c == classes[0] else 4, color=colours[c],
                               label=f'{c}: {len(mine):,}', alpha=0.6 if c == classes[0] else 0.9)
     ax1.set(xlabel='time (min)', ylabel='mV', title='whole recording, each beat coloured by its predicted class')
-    ax1.legend(loc='upper right', fontsize=8, ncol=len(classes))
+    ax1.legend(loc='upper left', bbox_to_anchor=(1.0, 1.0), fontsize=8, title='beats', title_fontsize=8)  # beside, not over, the signal
     abnormal = np.flatnonzero(labels != classes[0])
     centre = r[abnormal[0]] if len(abnormal) else (r[0] if len(r) else 0)
     a = int(max(0, min(centre - strip_s / 2 * MODEL_FS, len(x) - strip_s * MODEL_FS)))
@@ -219,19 +236,23 @@ def predict_file(path:str|Path, # the ECG: CSV, .mat or WFDB
     given = read_r_peaks(r_peaks, ecg.fs, len(ecg.samples)) if r_peaks is not None else None
     predictor = load_predictor(model, run, scheme)
     x = resample_to_model(ecg)
-    r, probabilities, dropped = classify_signal(x, predictor, given, chunk_s, progress)
+    r, probabilities, edge = classify_signal(x, predictor, given, chunk_s, progress)
     classes = np.array(predictor.classes)
     predicted = classes[probabilities.argmax(axis=1)] if len(r) else np.array([], str)
     table = pd.DataFrame({'sample': np.round(r * ecg.fs / MODEL_FS).astype(np.int64), 'time_s': (r / MODEL_FS).round(3),
                           'class': predicted, 'probability': probabilities.max(axis=1).round(4) if len(r) else []})
     for i, c in enumerate(classes): table[f'p_{c}'] = probabilities[:, i].round(4) if len(r) else []
+    table['edge'] = edge  # the window ran past the recording and was completed by its mirror image
     rr = np.diff(r) / MODEL_FS
     summary = {'file': Path(path).name, 'fs': ecg.fs, 'lead': ecg.lead, 'duration_s': round(ecg.duration, 2),
                'beats': int(len(r)), 'counts': {str(c): int((predicted == c).sum()) for c in classes},
                'mean_heart_rate_bpm': round(float(60 / rr.mean()), 1) if len(rr) else None,
-               'beats_dropped_at_edges': dropped, 'artefacts_repaired': list(ecg.notes),
+               'beats_at_edges': int(edge.sum()), 'artefacts_repaired': list(ecg.notes),
                'r_peaks': f'from {Path(r_peaks).name}' if r_peaks is not None else 'detected (detect_r_peaks)',
                'model': predictor.description, 'classes': list(predictor.classes), 'inference': predictor.engine}
+    if (name := Path(path).stem) in predictor.trained_on:  # e.g. an MIT-BIH record and a model of a stratified run
+        summary['note'] = (f'a record named {name} is among those the model was trained on: if this is that record, the '
+                           'model has seen this patient, and its classes here are not those of a new patient')
     # every output goes to a temporary name first; they are renamed into place only once all are written
     with contextlib.ExitStack() as outputs:
         if output is not None: table.to_csv(outputs.enter_context(atomic_path(output)), index=False)

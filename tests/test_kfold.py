@@ -33,7 +33,7 @@ def test_kfold_writes_a_complete_report_per_fold(tmp_path):
         assert (predictions.predicted == predictions.true).mean() == metrics['accuracy']
         seen += len(predictions)
         report = (folder/f'fold_{fold}.ipynb').read_text()
-        assert json.loads(report)['cells'][0]['source'].startswith("## A fold's report")  # the report part only
+        assert ''.join(json.loads(report)['cells'][0]['source']).startswith("## A fold's report")  # the report part only
         assert 'Fold %d of 2: accuracy' % fold in report and str(tmp_path) not in report  # no machine paths
         assert '.tmp' not in report  # nor the temporary name of the report being written
     assert seen == 1896  # every beat tested exactly once
