@@ -19,9 +19,10 @@ from .data import (EcgDataError, Dataset, Record, atomic_path, check_record_file
                          list_records, read_record, record_files, resolve_data_dir, BEAT_SYMBOLS)
 
 # %% auto 0
-__all__ = ['RHYTHM_FEATURES', 'PATIENT_WINDOW_S', 'LOCAL_BEATS', 'MAX_RR_S', 'DEFAULT_RR_S', 'RHYTHM_CONTEXT_S', 'CACHE_VERSION',
-           'detect_r_peaks', 'match_beats', 'detection_scores', 'reference_beats', 'evaluate_detector', 'plot_r_peaks',
-           'segment_beats', 'rhythm_features', 'default_cache_dir', 'build_dataset', 'plot_class_examples']
+__all__ = ['BASELINE_MEDIANS', 'LOWPASS_HZ', 'LOWPASS_TAPS', 'PREPROCESS_CONTEXT', 'RHYTHM_FEATURES', 'PATIENT_WINDOW_S',
+           'LOCAL_BEATS', 'MAX_RR_S', 'DEFAULT_RR_S', 'RHYTHM_CONTEXT_S', 'CACHE_VERSION', 'detect_r_peaks',
+           'match_beats', 'detection_scores', 'reference_beats', 'evaluate_detector', 'plot_r_peaks', 'segment_beats',
+           'preprocess', 'rhythm_features', 'default_cache_dir', 'build_dataset', 'plot_class_examples']
 
 # %% ../nbs/01_segment.ipynb 6
 # Thresholds act on sqrt(integrated energy), i.e. an RMS-slope (amplitude) scale.
@@ -348,6 +349,24 @@ def segment_beats(signal:np.ndarray, # (n,) one lead
     return beats, kept
 
 # %% ../nbs/01_segment.ipynb 34
+BASELINE_MEDIANS = (71, 215)  # samples at 360 Hz: about 200 ms (QRS, P) then 600 ms (T)
+LOWPASS_HZ, LOWPASS_TAPS = 40., 73  # the band limit: mains (50/60 Hz) and muscle noise out, the QRS kept
+PREPROCESS_CONTEXT = sum(n // 2 for n in BASELINE_MEDIANS) + LOWPASS_TAPS // 2  # samples a chunk needs on each side
+
+def preprocess(x:np.ndarray, # (n,) one lead at 360 Hz, mV
+               fs:float=360., # sampling frequency, Hz (360: resample first)
+              )->np.ndarray: # (n,) float32, baseline removed and band-limited, mV
+    "Baseline removal (200 ms, then 600 ms median filters) and a zero-phase 40 Hz FIR low-pass."
+    from scipy.ndimage import median_filter
+    from scipy.signal import firwin
+    if abs(fs - 360.) > 1e-9: raise EcgDataError(f'preprocess expects 360 Hz (resample_to_model), not {fs:g} Hz')
+    x = np.asarray(x, dtype=np.float64)
+    baseline = median_filter(median_filter(x, BASELINE_MEDIANS[0], mode='nearest'), BASELINE_MEDIANS[1], mode='nearest')
+    lowpass = firwin(LOWPASS_TAPS, LOWPASS_HZ, fs=fs)
+    y = np.convolve(np.pad(x - baseline, LOWPASS_TAPS // 2, mode='edge'), lowpass, mode='valid')
+    return y.astype(np.float32)
+
+# %% ../nbs/01_segment.ipynb 37
 RHYTHM_FEATURES = ('pre_rr', 'post_rr', 'local_rr', 'patient_rr',
                    'pre_rr_norm', 'post_rr_norm', 'local_rr_norm', 'pre_post_ratio')  # columns of `rhythm_features`
 PATIENT_WINDOW_S = 150.  # s each side of a beat: the patient's mean RR is taken over a 5-minute window
@@ -358,7 +377,7 @@ DEFAULT_RR_S = 0.8  # s (75 bpm); every interval of a beat with no interval with
 # intervals (at most LOCAL_BEATS * MAX_RR_S long)
 RHYTHM_CONTEXT_S = max(PATIENT_WINDOW_S, LOCAL_BEATS * MAX_RR_S)
 
-# %% ../nbs/01_segment.ipynb 36
+# %% ../nbs/01_segment.ipynb 39
 def _intervals(r:np.ndarray, fs:float, max_rr_s:float)->tuple[np.ndarray, np.ndarray]:
     "RR intervals (m-1,) int64 in samples, at least 1 (a repeated peak must not divide by zero), and (m-1,) bool: shorter than a gap."
     rr = np.maximum(np.diff(r), 1)
@@ -381,7 +400,7 @@ def _local_rr(rr:np.ndarray, real:np.ndarray, local_beats:int)->np.ndarray:
     total = np.concatenate([[0], np.cumsum(rr)])
     return np.where(n > 0, (total[index] - total[index - n]) / np.maximum(n, 1), np.nan)
 
-# %% ../nbs/01_segment.ipynb 37
+# %% ../nbs/01_segment.ipynb 40
 def rhythm_features(r_samples:np.ndarray, # (m,) R-peak samples in increasing order: every beat, of any class
                     fs:float, # sampling frequency, Hz
                     window_s:float=PATIENT_WINDOW_S, # half-width of the window of the patient's mean RR, s
@@ -407,7 +426,7 @@ def rhythm_features(r_samples:np.ndarray, # (m,) R-peak samples in increasing or
     features[:, :4] /= fs  # samples to seconds
     return features.astype(np.float32)
 
-# %% ../nbs/01_segment.ipynb 59
+# %% ../nbs/01_segment.ipynb 62
 CACHE_VERSION = 2  # bump when the way beats are cut or rhythm features computed changes, so old caches are not read
 _CACHE_FILES = ('X.npy', 'y.npy', 'record.npy', 'r_sample.npy', 'rhythm.npy', 'meta.json')
 _CACHE_ARRAYS = ('X', 'y', 'record', 'r_sample', 'rhythm')
@@ -456,7 +475,7 @@ def _save_cached(folder:Path, ds:Dataset, meta:dict):
                                                  'dropped': ds.dropped, 'counts': ds.counts(),
                                                  'rhythm_names': ds.rhythm_names}, indent=1))
 
-# %% ../nbs/01_segment.ipynb 60
+# %% ../nbs/01_segment.ipynb 63
 def build_dataset(data_dir:str|Path|None=None, # database folder (see `resolve_data_dir`)
                   records:list[str]|None=None, # records to use; default: all in the folder
                   scheme:str='seed', # class scheme: 'seed' (N, L, R, A, V) or 'aami' (N, S, V, F, Q)
@@ -518,7 +537,7 @@ def build_dataset(data_dir:str|Path|None=None, # database folder (see `resolve_d
     if use_cache: _save_cached(folder, ds, {'params': params, 'files': checksums, 'data_dir': str(data_dir)})
     return ds
 
-# %% ../nbs/01_segment.ipynb 75
+# %% ../nbs/01_segment.ipynb 78
 def plot_class_examples(ds:Dataset, # beats to draw from
                         per_class:int=3, # examples drawn per class (one row each)
                         fs:float=360., # sampling frequency, Hz
