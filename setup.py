@@ -29,6 +29,7 @@ setuptools.setup(
                 + ['Programming Language :: Python :: ' + o for o in py_versions[py_versions.index(min_python):]],
     url=cfg['git_url'],
     packages=setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
+    py_modules=['ecgclf'],  # the seed's module name: `python -m ecgclf` is the ecg_nb command
     include_package_data=True,
     # the embedded MIT-BIH excerpt ships inside the package (WFDB files + attribution)
     package_data={cfg['lib_path']: ['excerpt/*', 'mitdb_sha256sums.txt']},

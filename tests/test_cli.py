@@ -88,7 +88,7 @@ def test_dataset_full_database(full_data, tmp_path):
 def test_python_dash_m_and_version():
     import subprocess, sys
     from ecg_nb import __version__
-    for module in ('ecg_nb', 'ecg_nb.cli'):
+    for module in ('ecg_nb', 'ecg_nb.cli', 'ecgclf'):  # ecgclf: the seed's name
         version = subprocess.run([sys.executable, '-m', module, '--version'], capture_output=True, text=True)
         assert version.returncode == 0 and version.stdout.strip() == f'ecg_nb {__version__}', version
     helped = subprocess.run([sys.executable, '-m', 'ecg_nb.cli', '--help'], capture_output=True, text=True)

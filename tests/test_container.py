@@ -74,7 +74,7 @@ def test_image_settings_default_command_and_contents(image):
     out = sh(*PODMAN, 'run', '--rm', *LIMITS, IMAGE).stdout
     assert 'kfold' in out and 'predict' in out
     listing = sh(*PODMAN, 'run', '--rm', *LIMITS, IMAGE, 'ls', '-a', '/opt/ecg_nb').stdout.split()
-    assert sorted(listing) == sorted(['.', '..', 'MANIFEST.in', 'README.md', 'ecg_nb', 'ecg_nb.egg-info', 'nbs',
+    assert sorted(listing) == sorted(['.', '..', 'MANIFEST.in', 'README.md', 'ecg_nb', 'ecg_nb.egg-info', 'ecgclf.py', 'nbs',
                                       'repro.sh', 'settings.ini', 'setup.py'])
     size = json.loads(sh('podman', 'image', 'inspect', IMAGE).stdout)[0]['Size']
     print(f'\nimage {IMAGE}: {size/1e9:.2f} GB; ' + '; '.join(f'{k} {v:.0f} s' for k, v in image.items()))
