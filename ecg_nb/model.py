@@ -138,7 +138,7 @@ def train(model:keras.Model, # a compiled model, e.g. from `build_model`
     history['seconds'] = callbacks[0].seconds
     if out_dir is not None:
         with atomic_path(out_dir/'history.csv') as tmp: history.to_csv(tmp, index=False)
-        (out_dir/PROGRESS).unlink(missing_ok=True)  # the history says it all now
+        if callbacks[0].wrote: (out_dir/PROGRESS).unlink()  # ours, and the history says it all now
     return history
 
 # %% ../nbs/02_model.ipynb 16
@@ -146,7 +146,7 @@ class _EpochTimer(keras.callbacks.Callback):
     "Wall-clock seconds of each epoch; with a `progress` path, the epochs done so far there, for a watcher."
     def __init__(self, progress:Path|None=None, epochs:int=0):
         super().__init__()
-        self.progress, self.epochs = progress, epochs
+        self.progress, self.epochs, self.wrote = progress, epochs, False
     def on_train_begin(self, logs=None): self.seconds = []
     def on_epoch_begin(self, epoch, logs=None): self._start = time.perf_counter()
     def on_epoch_end(self, epoch, logs=None):
@@ -154,6 +154,7 @@ class _EpochTimer(keras.callbacks.Callback):
         if self.progress is not None:
             with atomic_path(self.progress) as tmp:
                 tmp.write_text(json.dumps({'epoch': epoch + 1, 'epochs': self.epochs, 'seconds': round(sum(self.seconds), 1)}))
+            self.wrote = True
 
 # %% ../nbs/02_model.ipynb 23
 def load_model(path:str|Path, # a `.keras` file written by `train`
