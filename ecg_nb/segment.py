@@ -20,9 +20,11 @@ from .data import (EcgDataError, Dataset, Record, atomic_path, check_record_file
 
 # %% auto 0
 __all__ = ['BASELINE_MEDIANS', 'LOWPASS_HZ', 'LOWPASS_TAPS', 'PREPROCESS_CONTEXT', 'RHYTHM_FEATURES', 'PATIENT_WINDOW_S',
-           'LOCAL_BEATS', 'MAX_RR_S', 'DEFAULT_RR_S', 'RHYTHM_CONTEXT_S', 'CACHE_VERSION', 'detect_r_peaks',
-           'match_beats', 'detection_scores', 'reference_beats', 'evaluate_detector', 'plot_r_peaks', 'segment_beats',
-           'preprocess', 'rhythm_features', 'default_cache_dir', 'build_dataset', 'plot_class_examples']
+           'LOCAL_BEATS', 'MAX_RR_S', 'DEFAULT_RR_S', 'RHYTHM_CONTEXT_S', 'BEAT_PRE', 'BEAT_POST', 'AMPLITUDE_HALF',
+           'PATIENT_BEATS', 'NEIGHBOUR_BEATS', 'IRREGULARITY_BEATS', 'TEMPLATE_BLOCK', 'TEMPLATE_BEATS', 'BEAT_CONTEXT',
+           'BEAT_FEATURES', 'CACHE_VERSION', 'detect_r_peaks', 'match_beats', 'detection_scores', 'reference_beats',
+           'evaluate_detector', 'plot_r_peaks', 'segment_beats', 'preprocess', 'rhythm_features', 'beat_inputs',
+           'beat_inputs_in_chunks', 'default_cache_dir', 'build_dataset', 'plot_class_examples']
 
 # %% ../nbs/01_segment.ipynb 6
 # Thresholds act on sqrt(integrated energy), i.e. an RMS-slope (amplitude) scale.
@@ -427,6 +429,118 @@ def rhythm_features(r_samples:np.ndarray, # (m,) R-peak samples in increasing or
     return features.astype(np.float32)
 
 # %% ../nbs/01_segment.ipynb 62
+BEAT_PRE, BEAT_POST = 90, 144  # samples before and after the R peak at 360 Hz: -0.25 s to +0.40 s
+AMPLITUDE_HALF = 18  # samples each side of the R peak in which its amplitude, max |x|, is measured (50 ms)
+PATIENT_BEATS = 150  # beats each side: the patient's running mean RR and median R amplitude (4-5 minutes)
+NEIGHBOUR_BEATS = 20  # beats each side: the local median RR and median irregularity
+IRREGULARITY_BEATS = 8  # previous beats in the causal mean of |successive RR differences|
+TEMPLATE_BLOCK, TEMPLATE_BEATS = 32, 128  # the template is recomputed every 32 beats, from the beats within 128 of the block
+# beats a chunk needs on each side for exact inputs: a beat's neighbour's template block, the beats of that block's
+# median, and the beats that set their scale
+BEAT_CONTEXT = 1 + TEMPLATE_BLOCK + TEMPLATE_BEATS + PATIENT_BEATS
+BEAT_FEATURES = ('log(RRpre/recRR)', 'log(RRpost/recRR)', 'log(RRpre/local10)', 'log(RRpost/RRpre)', 'log(RRprevpre/recRR)',
+                 'log(local10/recRR)', 'log(RRnextpost/recRR)', 'log(RRpre/RRprevpre)', 'corr_qrs', 'corr_all', 'rmsdiff_qrs',
+                 'log_ptp_ratio_qrs', 'amp/scale', 'corr_qrs_prev', 'corr_qrs_next', 'irr_causal8/local10',
+                 'irr_centred41/medRR41', 'log(RRpre/medRR41)', 'log(RRpost/medRR41)')  # columns of `beat_inputs`' features
+
+# %% ../nbs/01_segment.ipynb 63
+_QRS = slice(BEAT_PRE - 36, BEAT_PRE + 36)  # -100 to +100 ms of the window
+
+def _running_median(values:np.ndarray, half:int)->np.ndarray:
+    "Centred running median over +-half values, cut short at the ends (float64)."
+    import pandas as pd
+    return pd.Series(values).rolling(2 * half + 1, center=True, min_periods=1).median().to_numpy().copy()
+
+def _running_mean(values:np.ndarray, half:int)->np.ndarray:
+    "Centred running mean of integers over +-half values, cut short at the ends: exact sums, so a chunk gets the whole record's values."
+    i, total = np.arange(len(values)), np.concatenate([[0], np.cumsum(values)])
+    lo, hi = np.maximum(i - half, 0), np.minimum(i + half + 1, len(values))
+    return (total[hi] - total[lo]) / (hi - lo)
+
+def _mean_before(values:np.ndarray, n:int)->np.ndarray:
+    "Mean of the integers of the (up to) n values before each one, itself excluded; NaN for the first."
+    i, total = np.arange(len(values)), np.concatenate([[0], np.cumsum(values)])
+    lo = np.maximum(i - n, 0)
+    with np.errstate(invalid='ignore'): return (total[i] - total[lo]) / (i - lo)
+
+def _correlation(a:np.ndarray, b:np.ndarray)->np.ndarray:
+    "Row-wise Pearson correlation of (n, t) arrays."
+    a, b = a - a.mean(1, keepdims=True), b - b.mean(1, keepdims=True)
+    return (a * b).sum(1) / np.sqrt((a * a).sum(1) * (b * b).sum(1) + 1e-12)
+
+def _templates(windows:np.ndarray, first_beat:int)->np.ndarray:
+    "Each beat's running median template; blocks of TEMPLATE_BLOCK beats counted from the recording's first beat."
+    n, out = len(windows), np.empty_like(windows)
+    for start in range(-(first_beat % TEMPLATE_BLOCK), n, TEMPLATE_BLOCK):
+        a, b = max(start, 0), min(n, start + TEMPLATE_BLOCK)
+        out[a:b] = np.median(windows[max(0, start - TEMPLATE_BEATS):min(n, b + TEMPLATE_BEATS)], axis=0)
+    return out
+
+def _rr_features(r:np.ndarray)->tuple[np.ndarray, np.ndarray]:
+    "(m, 8) logs of RR ratios to the patient's rhythm and (m, 4) irregularity and local-median forms, float64; ratios of samples need no fs."
+    rr = np.diff(r)
+    pre = np.concatenate([rr[:1], rr]) if len(r) > 1 else np.ones(len(r), np.int64)
+    post = np.concatenate([rr, rr[-1:]]) if len(r) > 1 else np.ones(len(r), np.int64)
+    prev_pre, next_post = np.concatenate([pre[:1], pre[:-1]]), np.concatenate([post[1:], post[-1:]])
+    patient = _running_mean(pre, PATIENT_BEATS)
+    local = _mean_before(pre, LOCAL_BEATS)
+    local[:1] = pre[:1]
+    log = np.log
+    ratios = np.stack([log(pre / patient), log(post / patient), log(pre / local), log(post / pre), log(prev_pre / patient),
+                       log(local / patient), log(next_post / patient), log(pre / prev_pre)], 1)
+    successive = np.abs(np.diff(pre, prepend=pre[:1]))
+    irregular_before = _mean_before(successive, IRREGULARITY_BEATS)
+    irregular_before[:1] = 0.
+    median_rr = _running_median(pre, NEIGHBOUR_BEATS)
+    irregular_around = _running_median(successive, NEIGHBOUR_BEATS)
+    return ratios, np.stack([irregular_before / local, irregular_around / median_rr, log(pre / median_rr), log(post / median_rr)], 1)
+
+# %% ../nbs/01_segment.ipynb 64
+def beat_inputs(signal:np.ndarray, # (n,) the `preprocess`ed signal at 360 Hz, mV
+                r_samples:np.ndarray, # (m,) R-peak samples in increasing order: every beat, of any class
+                first_beat:int=0, # index of r_samples[0] among the recording's beats (aligns template blocks in a chunk)
+               )->tuple[np.ndarray, np.ndarray]: # windows (m, 234, 2) float32 [beat, template], features (m, 19) float32
+    "The inter-patient model's inputs for every R peak: its scaled window beside the patient's template, and `BEAT_FEATURES`."
+    r = np.asarray(r_samples).astype(np.int64).ravel()
+    if np.any(np.diff(r) < 0): raise EcgDataError('beat_inputs: r_samples must be in increasing order')
+    width = BEAT_PRE + BEAT_POST
+    if len(r) == 0: return np.zeros((0, width, 2), np.float32), np.zeros((0, len(BEAT_FEATURES)), np.float32)
+    if r[0] < 0 or r[-1] >= len(signal): raise EcgDataError('beat_inputs: an R peak lies outside the signal')
+    padded = np.pad(np.asarray(signal, np.float32), (BEAT_PRE, BEAT_POST))  # zeros beyond the recording's ends
+    windows = padded[r[:, None] + np.arange(width)]  # padded[r + k] is signal[r - BEAT_PRE + k]
+    amplitude = np.abs(windows[:, BEAT_PRE - AMPLITUDE_HALF:BEAT_PRE + AMPLITUDE_HALF + 1]).max(1)
+    scale = np.maximum(_running_median(amplitude, PATIENT_BEATS), 1e-3)
+    windows = windows / scale[:, None]
+    templates = _templates(windows, first_beat)
+    with np.errstate(divide='ignore', invalid='ignore'):  # a repeated peak: log(0) is clipped to -10 below
+        ratios, irregularity = _rr_features(r)
+        qrs, template_qrs, difference = windows[:, _QRS], templates[:, _QRS], windows - templates
+        qrs_correlation = _correlation(qrs, template_qrs)
+        morphology = np.stack([
+            qrs_correlation, _correlation(windows, templates),
+            np.sqrt((difference[:, _QRS] ** 2).mean(1) / ((template_qrs ** 2).mean(1) + 1e-6)),
+            np.log(np.ptp(qrs, 1) / (np.ptp(template_qrs, 1) + 1e-3) + 1e-3), amplitude / scale,
+            np.concatenate([qrs_correlation[:1], qrs_correlation[:-1]]), np.concatenate([qrs_correlation[1:], qrs_correlation[-1:]])], 1)
+    features = np.nan_to_num(np.clip(np.concatenate([ratios, morphology, irregularity], 1), -10, 10))
+    return np.stack([windows, templates], -1).astype(np.float32), features.astype(np.float32)
+
+# %% ../nbs/01_segment.ipynb 65
+def beat_inputs_in_chunks(x:np.ndarray, # (n,) one lead at 360 Hz, mV, as read (not yet preprocessed)
+                          r_samples:np.ndarray, # (m,) R-peak samples in increasing order
+                          chunk_beats:int=4096, # beats per chunk (about an hour)
+                          context_beats:int=BEAT_CONTEXT, # beats each side that a chunk's inputs depend on
+                         ): # yields (beats: slice, windows, features) of each chunk in turn
+    "`beat_inputs(preprocess(x), r_samples)` a chunk of beats at a time, each from a piece of the signal: the same arrays, to the bit."
+    r = np.asarray(r_samples).astype(np.int64).ravel()
+    for i0 in range(0, len(r), chunk_beats):
+        i1 = min(len(r), i0 + chunk_beats)
+        c0, c1 = max(0, i0 - context_beats), min(len(r), i1 + context_beats)  # beats that set the chunk's scale and template
+        a = max(0, int(r[c0]) - BEAT_PRE - PREPROCESS_CONTEXT)  # every window of those beats, with the filters' context
+        b = min(len(x), int(r[c1 - 1]) + BEAT_POST + PREPROCESS_CONTEXT)
+        windows, features = beat_inputs(preprocess(x[a:b]), r[c0:c1] - a, first_beat=c0)
+        yield slice(i0, i1), windows[i0 - c0:i1 - c0], features[i0 - c0:i1 - c0]
+
+# %% ../nbs/01_segment.ipynb 74
 CACHE_VERSION = 2  # bump when the way beats are cut or rhythm features computed changes, so old caches are not read
 _CACHE_FILES = ('X.npy', 'y.npy', 'record.npy', 'r_sample.npy', 'rhythm.npy', 'meta.json')
 _CACHE_ARRAYS = ('X', 'y', 'record', 'r_sample', 'rhythm')
@@ -475,7 +589,7 @@ def _save_cached(folder:Path, ds:Dataset, meta:dict):
                                                  'dropped': ds.dropped, 'counts': ds.counts(),
                                                  'rhythm_names': ds.rhythm_names}, indent=1))
 
-# %% ../nbs/01_segment.ipynb 63
+# %% ../nbs/01_segment.ipynb 75
 def build_dataset(data_dir:str|Path|None=None, # database folder (see `resolve_data_dir`)
                   records:list[str]|None=None, # records to use; default: all in the folder
                   scheme:str='seed', # class scheme: 'seed' (N, L, R, A, V) or 'aami' (N, S, V, F, Q)
@@ -537,7 +651,7 @@ def build_dataset(data_dir:str|Path|None=None, # database folder (see `resolve_d
     if use_cache: _save_cached(folder, ds, {'params': params, 'files': checksums, 'data_dir': str(data_dir)})
     return ds
 
-# %% ../nbs/01_segment.ipynb 78
+# %% ../nbs/01_segment.ipynb 90
 def plot_class_examples(ds:Dataset, # beats to draw from
                         per_class:int=3, # examples drawn per class (one row each)
                         fs:float=360., # sampling frequency, Hz
