@@ -5,6 +5,7 @@
 # %% ../nbs/01a_architecture.ipynb 3
 from __future__ import annotations
 
+import collections
 import functools
 import io
 import json
@@ -17,56 +18,86 @@ import numpy as np
 from .data import check_archive
 
 # %% auto 0
-__all__ = ['SEED', 'ARCHITECTURES', 'Layer', 'Architecture', 'keras_options', 'NotThisArchitecture', 'check_config',
-           'read_weights', 'NumpyModel', 'load_numpy_model']
+__all__ = ['SEED', 'INTERPATIENT', 'ARCHITECTURES', 'Layer', 'Architecture', 'keras_options', 'NotThisArchitecture',
+           'check_config', 'read_weights', 'NumpyModel', 'load_numpy_model']
 
 # %% ../nbs/01a_architecture.ipynb 6
 @dataclass(frozen=True)
 class Layer:
     "One layer of an architecture: what Keras builds, what a saved model must hold, what numpy computes."
-    kind: str                   # conv, max_pool, lstm, dense or dropout
+    kind: str                   # conv, max_pool, avg_pool, batch_norm, relu, lstm, dense, dropout, global_avg_pool, global_max_pool or concat
     name: str                   # the layer's name in the Keras model
     units: int|None = None      # filters of a conv, units of an lstm or dense (None on the output: one per class)
     kernel_size: int|None = None  # samples a conv spans
     activation: str|None = None   # relu, tanh or softmax (None: linear)
     use_bias: bool = True
     rate: float = 0.            # dropout rate; an lstm's recurrent dropout (training only)
+    padding: str = 'valid'      # a conv's: 'valid' (kernel_size - 1 samples shorter) or 'same' (as long: zeros around, as Keras)
+    pool_size: int = 2          # samples a max_pool or avg_pool merges into one (its stride too)
+    inbound: tuple = ()         # names of the layers or inputs it takes (a concat: two or more); () the layer before it
+
+_KINDS = {'conv', 'max_pool', 'avg_pool', 'batch_norm', 'relu', 'lstm', 'dense', 'dropout', 'global_avg_pool', 'global_max_pool', 'concat'}
 
 @dataclass(frozen=True)
 class Architecture:
-    "A model as a chain of layers from one input of beat windows to one probability per class."
+    "A model as a graph of layers from named inputs (the first: beat windows) to one probability per class."
     name: str                   # the Keras model's name, which identifies the architecture in a saved file
-    input_name: str             # the input's name
-    input_shape: tuple          # (samples, channels) of one beat window
-    layers: tuple               # `Layer`s, first to last; the last gives the class probabilities
+    inputs: tuple               # (name, shape without the batch) of each input; the first is the beat windows' (samples, channels)
+    layers: tuple               # `Layer`s, each after those it takes; the last gives the class probabilities
     description: str = ''       # one line for people
+
+    def __post_init__(self):  # a description that cannot be built is refused here, not half-way through a fit
+        known = [name for name, _ in self.inputs]
+        for layer, takes in zip(self.layers, self.inbound()):
+            if layer.kind not in _KINDS: raise ValueError(f'{self.name}: layer {layer.name!r} of unknown kind {layer.kind!r}')
+            if layer.name in known: raise ValueError(f'{self.name}: two layers or inputs named {layer.name!r}')
+            if not set(takes) <= set(known) or (len(takes) > 1) != (layer.kind == 'concat'):
+                raise ValueError(f'{self.name}: layer {layer.name!r} ({layer.kind}) takes {", ".join(takes)}: not one input or '
+                                 'layer before it (a concat: two or more)')
+            known.append(layer.name)
+
+    @property
+    def input_name(self)->str: return self.inputs[0][0]  # the beat windows' input
+    @property
+    def input_shape(self)->tuple: return tuple(self.inputs[0][1])  # (samples, channels) of one beat window
+    @property
+    def input_shapes(self)->dict: return {name: tuple(shape) for name, shape in self.inputs}  # every input's, by name
+
+    def inbound(self)->list[tuple]:
+        "The names each layer takes, in order (a layer that names none takes the one before it; the first, the first input)."
+        before = [self.input_name, *(l.name for l in self.layers[:-1])]
+        return [tuple(l.inbound) or (b,) for l, b in zip(self.layers, before)]
 
     def shapes(self, n_classes:int)->list[tuple]:
         "Each layer's output shape (without the batch), for `n_classes` outputs."
-        shape, out = tuple(self.input_shape), []
-        for layer in self.layers:
-            if layer.kind == 'conv': shape = (shape[0] - layer.kernel_size + 1, layer.units)
-            elif layer.kind == 'max_pool': shape = (shape[0] // 2, shape[1])
-            elif layer.kind in ('lstm', 'dense'): shape = (layer.units or n_classes,)
-            elif layer.kind != 'dropout': raise ValueError(f'unknown layer kind {layer.kind!r}')
-            out.append(shape)
-        return out
+        shapes = self.input_shapes
+        for layer, takes in zip(self.layers, self.inbound()):
+            shape, kind = shapes[takes[0]], layer.kind
+            if kind == 'conv': shape = (shape[0] - (layer.kernel_size - 1 if layer.padding == 'valid' else 0), layer.units)
+            elif kind in ('max_pool', 'avg_pool'): shape = (shape[0] // layer.pool_size, shape[1])  # a partial last pool is dropped
+            elif kind in ('lstm', 'dense'): shape = (layer.units or n_classes,)
+            elif kind in ('global_avg_pool', 'global_max_pool'): shape = shape[-1:]
+            elif kind == 'concat': shape = (*shape[:-1], sum(shapes[name][-1] for name in takes))
+            shapes[layer.name] = shape
+        return [shapes[l.name] for l in self.layers]
 
     def weight_shapes(self, n_classes:int)->list[tuple]:
-        "Each layer's weight array shapes, in the order Keras saves them."
-        shapes, inputs = [], [tuple(self.input_shape), *self.shapes(n_classes)[:-1]]
-        for layer, before, after in zip(self.layers, inputs, self.shapes(n_classes)):
-            if layer.kind == 'conv': shapes.append(((layer.kernel_size, before[-1], layer.units),) + (((layer.units,),) if layer.use_bias else ()))
-            elif layer.kind == 'lstm': shapes.append(((before[-1], 4 * layer.units), (layer.units, 4 * layer.units), (4 * layer.units,)))
-            elif layer.kind == 'dense': shapes.append(((before[-1], after[0]), (after[0],)))
-            else: shapes.append(())
-        return shapes
+        "Each layer's weight array shapes, in the order Keras saves them (a batch_norm's: gamma, beta, moving mean, moving variance)."
+        shapes, out = self.input_shapes | {l.name: s for l, s in zip(self.layers, self.shapes(n_classes))}, []
+        for layer, takes in zip(self.layers, self.inbound()):
+            c, units = shapes[takes[0]][-1], shapes[layer.name][-1]
+            if layer.kind == 'conv': out.append(((layer.kernel_size, c, units),) + (((units,),) if layer.use_bias else ()))
+            elif layer.kind == 'lstm': out.append(((c, 4 * units), (units, 4 * units), (4 * units,)))
+            elif layer.kind == 'dense': out.append(((c, units), (units,)))
+            elif layer.kind == 'batch_norm': out.append(((c,),) * 4)
+            else: out.append(())
+        return out
 
     def parameters(self, n_classes:int)->int:
-        "The number of weights."
+        "The number of weights (a batch_norm's moving statistics included, as Keras counts them)."
         return int(sum(np.prod(s) for w in self.weight_shapes(n_classes) for s in w))
 
-SEED = Architecture('cnn_lstm_oh2018', 'beat', (1000, 1), (
+SEED = Architecture('cnn_lstm_oh2018', (('beat', (1000, 1)),), (
     Layer('conv', 'conv1', 3, 21, 'relu', use_bias=False), Layer('max_pool', 'pool1'),
     Layer('conv', 'conv2', 6, 11, 'relu', use_bias=False), Layer('max_pool', 'pool2'),
     Layer('conv', 'conv3', 6, 5, 'relu', use_bias=False), Layer('max_pool', 'pool3'),
@@ -75,21 +106,48 @@ SEED = Architecture('cnn_lstm_oh2018', 'beat', (1000, 1), (
     Layer('dense', 'dense10', 10, activation='relu'), Layer('dropout', 'dropout2', rate=0.2),
     Layer('dense', 'class_probabilities', None, activation='softmax')),
     'the seed CNN+LSTM of Oh et al. (2018): 3 x [Conv1D, MaxPool1D] -> LSTM(20) -> Dense(20) -> Dense(10) -> softmax')
-ARCHITECTURES = {SEED.name: SEED}  # what the numpy forward pass can run, by Keras model name
 
-# %% ../nbs/01a_architecture.ipynb 11
-_KERAS_CLASS = {'conv': 'Conv1D', 'max_pool': 'MaxPooling1D', 'lstm': 'LSTM', 'dense': 'Dense', 'dropout': 'Dropout'}
+# %% ../nbs/01a_architecture.ipynb 12
+INTERPATIENT = Architecture('beat_template_rr', (('win', (234, 2)), ('feat', (19,))), (
+    Layer('avg_pool', 'pool0', pool_size=4),
+    Layer('conv', 'conv1', 8, 7, padding='same', use_bias=False), Layer('batch_norm', 'bn1'), Layer('relu', 'relu1'),
+    Layer('max_pool', 'mpool1'),
+    Layer('conv', 'conv2', 16, 5, padding='same', use_bias=False), Layer('batch_norm', 'bn2'), Layer('relu', 'relu2'),
+    Layer('max_pool', 'mpool2'),
+    Layer('conv', 'conv3', 16, 5, padding='same', use_bias=False), Layer('batch_norm', 'bn3'), Layer('relu', 'relu3'),
+    Layer('global_avg_pool', 'gap'), Layer('global_max_pool', 'gmp', inbound=('relu3',)),
+    Layer('concat', 'gpool', inbound=('gap', 'gmp')),
+    Layer('batch_norm', 'feat_bn', inbound=('feat',)), Layer('dense', 'feat_dense', 32, activation='relu'),
+    Layer('concat', 'join', inbound=('gpool', 'feat_dense')),
+    Layer('dense', 'head', 64, activation='relu'), Layer('dropout', 'drop', rate=0.5),
+    Layer('dense', 'out', None, activation='softmax')),
+    'the inter-patient model: beat and running template (234 x 2) -> AvgPool(4) -> 3 x [Conv1D same, BN, ReLU] -> global '
+    'average and max pooling, joined with 19 rhythm and morphology features -> BN -> Dense(32), -> Dense(64) -> softmax')
+ARCHITECTURES = {a.name: a for a in (SEED, INTERPATIENT)}  # what the numpy forward pass can run, by Keras model name
+
+# %% ../nbs/01a_architecture.ipynb 16
+_KERAS_CLASS = {'conv': 'Conv1D', 'max_pool': 'MaxPooling1D', 'avg_pool': 'AveragePooling1D', 'batch_norm': 'BatchNormalization',
+                'relu': 'ReLU', 'lstm': 'LSTM', 'dense': 'Dense', 'dropout': 'Dropout', 'global_avg_pool': 'GlobalAveragePooling1D',
+                'global_max_pool': 'GlobalMaxPooling1D', 'concat': 'Concatenate'}
 _TRAINING_ONLY = {'name', 'trainable', 'seed', 'rate', 'noise_shape', 'dropout', 'recurrent_dropout', 'unit_forget_bias',
-                  'activity_regularizer', *(f'{w}_{what}' for w in ('kernel', 'bias', 'recurrent')
-                                            for what in ('initializer', 'regularizer', 'constraint'))}
+                  'activity_regularizer', 'momentum', 'renorm_momentum', 'synchronized',
+                  *(f'{w}_{what}' for w in ('kernel', 'bias', 'recurrent', 'gamma', 'beta', 'moving_mean', 'moving_variance')
+                    for what in ('initializer', 'regularizer', 'constraint'))}
+_BN_EPSILON = 1e-3  # Keras' default, which a saved batch_norm must have: the numpy pass folds with it
 
 def keras_options(layer:Layer)->dict:
     "The options a saved Keras layer must have to be `layer` (training-only ones aside; an output's units: any)."
     activation = layer.activation or 'linear'
     if layer.kind == 'conv':
-        return dict(filters=layer.units, kernel_size=[layer.kernel_size], strides=[1], padding='valid',
+        return dict(filters=layer.units, kernel_size=[layer.kernel_size], strides=[1], padding=layer.padding,
                     data_format='channels_last', dilation_rate=[1], groups=1, activation=activation, use_bias=layer.use_bias)
-    if layer.kind == 'max_pool': return dict(pool_size=[2], strides=[2], padding='valid', data_format='channels_last')
+    if layer.kind in ('max_pool', 'avg_pool'):
+        return dict(pool_size=[layer.pool_size], strides=[layer.pool_size], padding='valid', data_format='channels_last')
+    if layer.kind == 'batch_norm':
+        return dict(axis=-1, epsilon=_BN_EPSILON, center=True, scale=True, renorm=False, renorm_clipping=None)
+    if layer.kind == 'relu': return dict(max_value=None, negative_slope=0., threshold=0.)
+    if layer.kind in ('global_avg_pool', 'global_max_pool'): return dict(data_format='channels_last', keepdims=False)
+    if layer.kind == 'concat': return dict(axis=-1)
     if layer.kind == 'lstm':
         return dict(units=layer.units, activation='tanh', recurrent_activation='sigmoid', use_bias=True, return_sequences=False,
                     return_state=False, go_backwards=False, stateful=False, unroll=False, zero_output_for_mask=False)
@@ -107,9 +165,15 @@ def _float32(dtype)->bool:
     return isinstance(dtype, dict) and {k: v for k, v in dtype.items() if k != 'shared_object_id'} == {
         'module': 'keras', 'class_name': 'DTypePolicy', 'config': {'name': 'float32'}, 'registered_name': None}
 
+def _called_on(tensor, rename:dict)->str|None:
+    "The (described) name of the layer whose output a saved Keras tensor is; None for anything else."
+    history = tensor.get('config', {}).get('keras_history') if isinstance(tensor, dict) and tensor.get('class_name') == '__keras_tensor__' else None
+    ok = isinstance(history, list) and len(history) == 3 and isinstance(history[0], str) and history[1:] == [0, 0]
+    return rename.get(history[0]) if ok else None
+
 def check_config(config:dict, # a saved model's config.json
                  architecture:Architecture, # what it must be
-                )->list[str]: # the layer names, input first
+                )->list[str]: # the saved layer names, inputs first, in the architecture's order
     "The layer names of a saved model if it is exactly `architecture`; `NotThisArchitecture` saying where it differs."
     def need(ok, why):
         if not ok: raise NotThisArchitecture(why)
@@ -118,38 +182,43 @@ def check_config(config:dict, # a saved model's config.json
     model = config.get('config', {})
     need(set(model) <= {'name', 'trainable', 'layers', 'input_layers', 'output_layers'}, 'unknown model options')
     layers = model.get('layers', [])
-    expected = [('InputLayer', dict(batch_shape=[None, *architecture.input_shape], dtype='float32', sparse=False, ragged=False,
-                                    optional=False))] + [(_KERAS_CLASS[l.kind], keras_options(l)) for l in architecture.layers]
+    expected = {name: ('InputLayer', dict(batch_shape=[None, *shape], dtype='float32', sparse=False, ragged=False, optional=False), ())
+                for name, shape in architecture.inputs}  # name -> (Keras class, options, the layers it takes)
+    expected |= {l.name: (_KERAS_CLASS[l.kind], keras_options(l), takes) for l, takes in zip(architecture.layers, architecture.inbound())}
     need(len(layers) == len(expected), f"{len(layers)} layers, not the {len(expected)} of {architecture.name}")
-    names = []
-    for i, (layer, (kind, required)) in enumerate(zip(layers, expected)):
+    saved = [layer.get('name') for layer in layers]
+    need(all(isinstance(n, str) for n in saved) and len(set(saved)) == len(saved), 'layers without a name of their own')
+    # matched by name; a model whose names all differ (Keras' defaults, say) is matched layer by layer in order
+    rename = dict(zip(saved, saved if set(saved) == set(expected) else expected))  # saved name -> described name
+    for layer, name in zip(layers, saved):
+        kind, required, takes = expected[rename[name]]
         need(layer.get('class_name') == kind and layer.get('module') == 'keras.layers' and layer.get('registered_name') is None,
-             f'layer {i} is {layer.get("module")}.{layer.get("class_name")}, not keras.layers.{kind}')
+             f'layer {name!r} is {layer.get("module")}.{layer.get("class_name")}, not keras.layers.{kind}')
         options = dict(layer.get('config', {}))
-        if kind != 'InputLayer': need(_float32(options.pop('dtype', None)), f'layer {i} ({kind}) does not compute in float32')
+        if kind != 'InputLayer': need(_float32(options.pop('dtype', None)), f'layer {name!r} ({kind}) does not compute in float32')
         options = {k: v for k, v in options.items() if k not in _TRAINING_ONLY}
         if kind == 'Dense' and 'units' not in required: options.pop('units', None)  # the output: any number of classes
-        need(options == required, f'layer {i} ({kind}) differs from {architecture.name} in: ' + ', '.join(
+        need(options == required, f'layer {name!r} ({kind}) differs from {architecture.name} in: ' + ', '.join(
             sorted(k for k in set(options) | set(required) if options.get(k, '?') != required.get(k, '?'))))
         nodes = layer.get('inbound_nodes', [])
-        if i == 0: need(nodes == [], 'the input layer has inputs')
-        else:
-            kwargs = nodes[0].get('kwargs', {}) if len(nodes) == 1 else {'calls': len(nodes)}
-            args = nodes[0].get('args', []) if len(nodes) == 1 else []
-            need(len(args) == 1 and args[0].get('class_name') == '__keras_tensor__' and set(kwargs) <= {'training', 'mask'}
-                 and not kwargs.get('training') and kwargs.get('mask') is None
-                 and args[0].get('config', {}).get('keras_history') == [names[-1], 0, 0],
-                 f'layer {i} ({kind}) is not called on the layer before it alone')
-        names.append(layer.get('name'))
-    ends = [v[0] if isinstance(v, list) and len(v) == 1 and isinstance(v[0], list) else v
+        if kind == 'InputLayer': need(nodes == [], f'the input layer {name!r} has inputs'); continue
+        kwargs = nodes[0].get('kwargs', {}) if len(nodes) == 1 else {'calls': len(nodes)}
+        args = nodes[0].get('args', []) if len(nodes) == 1 else []
+        tensors = args[0] if kind == 'Concatenate' and len(args) == 1 and isinstance(args[0], list) else args  # one list of several
+        need(len(args) == 1 and set(kwargs) <= {'training', 'mask'} and not kwargs.get('training') and kwargs.get('mask') is None
+             and [_called_on(t, rename) for t in tensors] == list(takes),
+             f'layer {name!r} ({kind}) is not called on {", ".join(takes)} alone' + (' (in that order)' if len(takes) > 1 else ''))
+    saved_as = {described: name for name, described in rename.items()}
+    ends = [[v] if isinstance(v, list) and v and isinstance(v[0], str) else v  # one end is saved without the outer list
             for v in (model.get('input_layers'), model.get('output_layers'))]
-    need(ends == [[names[0], 0, 0], [names[-1], 0, 0]], 'the input and output are not the first and last layers')
-    return names
+    need(ends == [[[saved_as[n], 0, 0] for n in architecture.input_shapes], [[saved_as[architecture.layers[-1].name], 0, 0]]],
+         f'the model\'s inputs and output are not {", ".join(architecture.input_shapes)} and {architecture.layers[-1].name}')
+    return [saved_as[name] for name in expected]
 
 def read_weights(h5:bytes, # the bytes of model.weights.h5
                  names:list[str], # the layer names, from `check_config`
                  architecture:Architecture, # what the file must hold
-                )->list[list[np.ndarray]]: # each layer's weight arrays (the input's: none), in the architecture's order
+                )->list[list[np.ndarray]]: # each layer's weight arrays (the inputs': none), in the architecture's order
     "The weights of a saved model, by the layer names Keras stores with them; `NotThisArchitecture` on anything else."
     import h5py
     stored = {}
@@ -161,15 +230,16 @@ def read_weights(h5:bytes, # the bytes of model.weights.h5
                 raise NotThisArchitecture(f'unexpected weights for layer {name!r}')
             stored[name] = [np.asarray(values[str(k)]) for k in range(len(values))]
     if set(stored) != set(names): raise NotThisArchitecture('the weights are of other layers than the config')
-    for name, layer, shapes in zip(names[1:], architecture.layers, architecture.weight_shapes(None)):
+    layer_names = names[len(architecture.inputs):]
+    for name, layer, shapes in zip(layer_names, architecture.layers, architecture.weight_shapes(None)):
         arrays = stored[name]
         if len(arrays) != len(shapes) or any(a.dtype != np.float32 or a.ndim != len(s) or
                                              any(want not in (None, got) for want, got in zip(s, a.shape))
                                              for a, s in zip(arrays, shapes)):
             raise NotThisArchitecture(f'weights of layer {name!r} ({layer.kind}): {[a.shape for a in arrays]}, not {list(shapes)}')
-    return [stored[name] for name in names[1:]]
+    return [stored[name] for name in layer_names]
 
-# %% ../nbs/01a_architecture.ipynb 14
+# %% ../nbs/01a_architecture.ipynb 19
 _BLOCK = 16  # output samples per row of a convolution's matrix product (even: pooled pairs stay in one row)
 
 def _conv_matrix(kernel:np.ndarray)->np.ndarray:
@@ -228,11 +298,23 @@ def _activate(y:np.ndarray, activation:str|None)->np.ndarray:
     if activation is None: return y
     raise ValueError(f'unknown activation {activation!r}')
 
-def _conv(h:np.ndarray, kernel:np.ndarray, bias:np.ndarray|None, activation:str|None)->np.ndarray:
-    "Conv1D (valid) of a batch (b, t, c_in) -> (b, t - k + 1, c_out), the general case."
+def _conv(h:np.ndarray, kernel:np.ndarray, bias:np.ndarray|None, activation:str|None, padding:str='valid')->np.ndarray:
+    "Conv1D of a batch (b, t, c_in) -> (b, t - k + 1 or, padding 'same', t, c_out), the general case."
+    if padding == 'same': h = np.pad(h, ((0, 0), ((len(kernel) - 1) // 2, len(kernel) // 2), (0, 0)))  # Keras' split: less before
     windows = np.lib.stride_tricks.sliding_window_view(h, len(kernel), axis=1)  # (b, t_out, c_in, k)
     y = np.einsum('btck,kco->bto', windows, kernel, optimize=True)
     return _activate(y if bias is None else y + bias, activation)
+
+def _pool(h:np.ndarray, size:int, how:str)->np.ndarray:
+    "MaxPooling1D or AveragePooling1D of a batch (b, t, c) -> (b, t // size, c): a partial last pool is dropped, as Keras."
+    t = h.shape[1] // size * size
+    pools = h[:, :t].reshape(len(h), t // size, size, h.shape[2])
+    return pools.max(axis=2) if how == 'max' else pools.mean(axis=2)
+
+def _batch_norm_affine(gamma, beta, mean, variance)->tuple:
+    "A batch normalisation at inference as (scale, shift), float64: y = x * scale + shift."
+    scale = gamma.astype(np.float64) / np.sqrt(variance.astype(np.float64) + _BN_EPSILON)
+    return scale, beta - mean * scale
 
 @functools.cache
 def _blas_threads():
@@ -240,7 +322,7 @@ def _blas_threads():
     from threadpoolctl import ThreadpoolController
     return ThreadpoolController()
 
-# %% ../nbs/01a_architecture.ipynb 15
+# %% ../nbs/01a_architecture.ipynb 20
 @dataclass
 class NumpyModel:
     "An architecture's forward pass in numpy (inference: dropout is the identity), with a model file's weights."
@@ -249,45 +331,79 @@ class NumpyModel:
     source: str = ''            # the file the weights came from
 
     def __post_init__(self):
-        self._steps, layers, i = [], self.architecture.layers, 0
-        while i < len(layers):  # each step: (function of the batch, layers it covers)
-            layer, weights = layers[i], self.weights[i]
-            fused = (layer.kind == 'conv' and layer.activation == 'relu' and not layer.use_bias
-                     and i + 1 < len(layers) and layers[i + 1].kind == 'max_pool')
-            if fused:  # the seed's convolutions: conv, relu and pooling in one matrix product per block
-                k, matrix = len(weights[0]), _conv_matrix(weights[0])
-                self._steps.append(functools.partial(_conv_relu_pool, k=k, matrix=matrix)); i += 2; continue
-            if layer.kind == 'conv':
-                self._steps.append(functools.partial(_conv, kernel=weights[0], bias=weights[1] if layer.use_bias else None,
-                                                     activation=layer.activation))
-            elif layer.kind == 'max_pool':
-                self._steps.append(lambda h: np.maximum(h[:, 0:h.shape[1] // 2 * 2:2], h[:, 1:h.shape[1] // 2 * 2:2]))
-            elif layer.kind == 'lstm': self._steps.append(functools.partial(_lstm_last_output, gates=_lstm_gates(*weights)))
-            elif layer.kind == 'dense':
-                kernel, bias, activation = *weights, layer.activation
-                self._steps.append(lambda h, kernel=kernel, bias=bias, activation=activation: _activate(h @ kernel + bias, activation))
-            elif layer.kind != 'dropout': raise ValueError(f'no numpy forward pass for layer kind {layer.kind!r}')
-            i += 1
+        layers, takes = self.architecture.layers, self.architecture.inbound()
+        uses = collections.Counter(name for t in takes for name in t)
+        # layer i can be merged with the next when that one alone takes its output, and takes nothing else
+        merges = [i + 1 < len(layers) and uses[l.name] == 1 and takes[i + 1] == (l.name,) for i, l in enumerate(layers)]
+        weights = [list(w) for w in self.weights]
+        self._steps, alias, i = [], {}, 0  # steps: (output name, function, names of its inputs); alias: a layer -> what gives its output
+        while i < len(layers):
+            layer, w, inputs = layers[i], weights[i], tuple(alias.get(n, n) for n in takes[i])
+            after, kind, out = layers[i + 1] if merges[i] else None, layer.kind, layer.name
+            if (kind == 'conv' and layer.padding == 'valid' and layer.activation == 'relu' and not layer.use_bias
+                    and after and after.kind == 'max_pool' and after.pool_size == 2):
+                # the seed's convolutions: conv, relu and pooling in one matrix product per block
+                step = functools.partial(_conv_relu_pool, k=len(w[0]), matrix=_conv_matrix(w[0]))
+                self._steps.append((after.name, step, inputs)); i += 2; continue
+            if kind == 'batch_norm' and after and after.kind == 'dense':
+                # before a dense: (x * scale + shift) @ W + b = x @ (scale W) + (shift @ W + b)
+                scale, shift = _batch_norm_affine(*w)
+                kernel, bias = weights[i + 1]
+                weights[i + 1] = [(scale[:, None] * kernel).astype(np.float32), (shift @ kernel + bias).astype(np.float32)]
+                alias[layer.name] = inputs[0]; i += 1; continue
+            if kind in ('conv', 'dense') and layer.activation is None and after and after.kind == 'batch_norm':
+                # after a linear conv or dense: its scale into the kernel, its shift into the bias
+                scale, shift = _batch_norm_affine(*weights[i + 1])
+                bias = w[1] if len(w) > 1 else 0.
+                w, out, i = [(w[0] * scale).astype(np.float32), (bias * scale + shift).astype(np.float32)], after.name, i + 1
+            if kind == 'conv':
+                step = functools.partial(_conv, kernel=w[0], bias=w[1] if len(w) > 1 else None, activation=layer.activation,
+                                         padding=layer.padding)
+            elif kind == 'dense':
+                step = lambda h, kernel=w[0], bias=w[1], activation=layer.activation: _activate(h @ kernel + bias, activation)
+            elif kind in ('max_pool', 'avg_pool'): step = functools.partial(_pool, size=layer.pool_size, how=kind[:3])
+            elif kind == 'lstm': step = functools.partial(_lstm_last_output, gates=_lstm_gates(*w))
+            elif kind == 'batch_norm':
+                scale, shift = (a.astype(np.float32) for a in _batch_norm_affine(*w))
+                step = lambda h, scale=scale, shift=shift: h * scale + shift
+            elif kind == 'relu': step = lambda h: np.maximum(h, 0)
+            elif kind == 'global_avg_pool': step = lambda h: h.mean(axis=1)
+            elif kind == 'global_max_pool': step = lambda h: h.max(axis=1)
+            elif kind == 'concat': step = lambda *hs: np.concatenate(hs, axis=-1)
+            elif kind == 'dropout': alias[layer.name] = inputs[0]; i += 1; continue
+            else: raise ValueError(f'no numpy forward pass for layer kind {kind!r}')
+            self._steps.append((out, step, inputs)); i += 1
+        self._output = alias.get(layers[-1].name, layers[-1].name)
 
     @property
     def n_classes(self)->int: return len(self.weights[-1][-1])
     @property
-    def input_shape(self)->tuple: return (None, *self.architecture.input_shape)
+    def input_shape(self)->tuple: return (None, *self.architecture.input_shape)  # the beat windows', as Keras' for one input
+    @property
+    def input_shapes(self)->dict: return {name: (None, *shape) for name, shape in self.architecture.input_shapes.items()}
 
-    def predict(self, beats:np.ndarray, # (k, samples, channels) beat windows
-                batch_size:int=256, # beats per pass (256 ran fastest for the seed, 2048 a quarter slower)
+    def predict(self, inputs:np.ndarray|dict, # (k, samples, channels) beat windows; several inputs: {input name: (k, ...) array}
+                batch_size:int=256, # rows per pass (256 ran fastest for the seed, 2048 a quarter slower)
                 verbose:int=0, # ignored (Keras' signature)
                )->np.ndarray: # (k, n_classes) float32 class probabilities
         "Class probabilities, as Keras' `Model.predict` gives them."
+        names = list(self.architecture.input_shapes)
+        if not isinstance(inputs, dict):
+            if len(names) > 1: raise ValueError(f'{self.architecture.name} takes {len(names)} inputs: give {{name: array}} for {", ".join(names)}')
+            inputs = {names[0]: inputs}
+        if set(inputs) != set(names):
+            raise ValueError(f'{self.architecture.name} takes the inputs {", ".join(names)}, not {", ".join(map(str, inputs))}')
+        if len(rows := {len(x) for x in inputs.values()}) > 1: raise ValueError(f'inputs of different numbers of rows: {sorted(rows)}')
         # one BLAS thread: the products are small, and with the other core busy a second BLAS thread made this pass
         # ten times slower on the build machines
         with _blas_threads().limit(limits=1, user_api='blas'):
-            out = [self._forward(np.asarray(beats[a:a + batch_size], np.float32)) for a in range(0, len(beats), batch_size)]
+            out = [self._forward({name: np.asarray(x[a:a + batch_size], np.float32) for name, x in inputs.items()})
+                   for a in range(0, rows.pop(), batch_size)]
         return np.concatenate(out) if out else np.zeros((0, self.n_classes), np.float32)
 
-    def _forward(self, h):
-        for step in self._steps: h = step(h)
-        return h
+    def _forward(self, values:dict)->np.ndarray:
+        for name, step, inputs in self._steps: values[name] = step(*(values[n] for n in inputs))
+        return values[self._output]
 
 def load_numpy_model(path:str|Path, # a .keras file
                      architectures:dict=ARCHITECTURES, # what may be run: Keras model name -> `Architecture`

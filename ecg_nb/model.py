@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ with quiet_backend(): import keras  # the lines TensorFlow writes on import, bef
 from keras import layers
 
 # %% auto 0
-__all__ = ['keras_layer', 'build_model', 'layer_table', 'class_weights', 'train', 'load_model']
+__all__ = ['keras_layer', 'build_model', 'layer_table', 'class_weights', 'train', 'load_model', 'resave']
 
 # %% ../nbs/02_model.ipynb 6
 def keras_layer(layer:Layer, # from an `Architecture`
@@ -29,28 +30,41 @@ def keras_layer(layer:Layer, # from an `Architecture`
                ):
     "The Keras layer a `Layer` describes."
     if layer.kind == 'conv':
-        return layers.Conv1D(layer.units, layer.kernel_size, activation=layer.activation, use_bias=layer.use_bias, name=layer.name)
-    if layer.kind == 'max_pool': return layers.MaxPooling1D(pool_size=2, strides=2, name=layer.name)
+        return layers.Conv1D(layer.units, layer.kernel_size, padding=layer.padding, activation=layer.activation,
+                             use_bias=layer.use_bias, name=layer.name)
+    if layer.kind == 'max_pool': return layers.MaxPooling1D(pool_size=layer.pool_size, strides=layer.pool_size, name=layer.name)
+    if layer.kind == 'avg_pool': return layers.AveragePooling1D(pool_size=layer.pool_size, strides=layer.pool_size, name=layer.name)
+    if layer.kind == 'batch_norm': return layers.BatchNormalization(name=layer.name)
+    if layer.kind == 'relu': return layers.ReLU(name=layer.name)
+    if layer.kind == 'global_avg_pool': return layers.GlobalAveragePooling1D(name=layer.name)
+    if layer.kind == 'global_max_pool': return layers.GlobalMaxPooling1D(name=layer.name)
+    if layer.kind == 'concat': return layers.Concatenate(name=layer.name)
     if layer.kind == 'lstm': return layers.LSTM(layer.units, recurrent_dropout=layer.rate, name=layer.name)
     if layer.kind == 'dense': return layers.Dense(layer.units or n_classes, activation=layer.activation, name=layer.name)
     if layer.kind == 'dropout': return layers.Dropout(layer.rate, name=layer.name)
     raise ValueError(f'unknown layer kind {layer.kind!r}')
 
-def build_model(input_len:int=1000, # samples per beat window
+def build_model(input_len:int|None=None, # samples per beat window (None: the architecture's, 1000 for the seed)
                 n_classes:int=5, # number of output classes
                 lr:float=1e-3, # Adam learning rate
                 jit_compile:bool|str='auto', # XLA-compile the training step (Keras decides with 'auto')
                 seed:int|None=0, # seeds the initial weights (None: not seeded)
                 architecture:Architecture=SEED, # the layers (see [Architectures](01a_architecture.ipynb))
+                compile:bool=True, # compile for training; False: a model to predict with, saved without optimizer
                )->keras.Model:
     "The Keras model of `architecture` (by default the seed CNN+LSTM), compiled for training."
     if seed is not None: keras.utils.set_random_seed(seed)
-    inputs = keras.Input((input_len, architecture.input_shape[1]), name=architecture.input_name)
-    x = inputs
-    for layer in architecture.layers: x = keras_layer(layer, n_classes)(x)
-    model = keras.Model(inputs, x, name=architecture.name)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr), loss='sparse_categorical_crossentropy',
-                  metrics=['accuracy'], jit_compile=jit_compile)
+    shapes = architecture.input_shapes
+    if input_len is not None: shapes[architecture.input_name] = (input_len, *architecture.input_shape[1:])
+    tensors = {name: keras.Input(shape, name=name) for name, shape in shapes.items()}
+    for layer, takes in zip(architecture.layers, architecture.inbound()):
+        inputs = [tensors[name] for name in takes]
+        tensors[layer.name] = keras_layer(layer, n_classes)(inputs if layer.kind == 'concat' else inputs[0])
+    inputs = [tensors[name] for name in shapes]
+    model = keras.Model(inputs if len(inputs) > 1 else inputs[0], tensors[architecture.layers[-1].name], name=architecture.name)
+    if compile:
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr), loss='sparse_categorical_crossentropy',
+                      metrics=['accuracy'], jit_compile=jit_compile)
     return model
 
 # %% ../nbs/02_model.ipynb 7
@@ -60,7 +74,7 @@ def layer_table(model:keras.Model)->'pd.DataFrame':
     return pd.DataFrame([{'layer': l.name, 'type': type(l).__name__, 'output shape': str(l.output.shape),
                           'weights': l.count_params()} for l in model.layers]).set_index('layer')
 
-# %% ../nbs/02_model.ipynb 14
+# %% ../nbs/02_model.ipynb 17
 class _AtomicBestCheckpoint(keras.callbacks.Callback):
     "Save the model (with its card, if given) whenever `monitor` improves, to a temporary file renamed over `path`."
     def __init__(self, path, monitor='val_loss', info=None):
@@ -80,7 +94,7 @@ def _seed_everything(seed:int):
         import tensorflow as tf
         tf.config.experimental.enable_op_determinism()
 
-# %% ../nbs/02_model.ipynb 15
+# %% ../nbs/02_model.ipynb 18
 def class_weights(y:np.ndarray, # (n,) integer labels
                   n_classes:int, # number of classes
                  )->dict: # class index -> weight (n / (n_classes * count)); absent classes get 0
@@ -141,7 +155,7 @@ def train(model:keras.Model, # a compiled model, e.g. from `build_model`
         if callbacks[0].wrote: (out_dir/PROGRESS).unlink()  # ours, and the history says it all now
     return history
 
-# %% ../nbs/02_model.ipynb 16
+# %% ../nbs/02_model.ipynb 19
 class _EpochTimer(keras.callbacks.Callback):
     "Wall-clock seconds of each epoch; with a `progress` path, the epochs done so far there, for a watcher."
     def __init__(self, progress:Path|None=None, epochs:int=0):
@@ -156,14 +170,44 @@ class _EpochTimer(keras.callbacks.Callback):
                 tmp.write_text(json.dumps({'epoch': epoch + 1, 'epochs': self.epochs, 'seconds': round(sum(self.seconds), 1)}))
             self.wrote = True
 
-# %% ../nbs/02_model.ipynb 23
+# %% ../nbs/02_model.ipynb 26
 def load_model(path:str|Path, # a `.keras` file written by `train`
+               compile:bool=True, # restore its training configuration (False: to predict with, and no warnings about an optimizer)
               )->keras.Model:
     "Load a saved model in Keras' safe mode; a missing or unreadable file raises `EcgDataError`."
     path = Path(path)
     if not path.is_file(): raise EcgDataError(f'{path}: no such model file')
     check_archive(path)  # a zip bomb is refused from the archive's directory, before anything unpacks
-    try: return keras.saving.load_model(path, safe_mode=True)
+    try: return keras.saving.load_model(path, safe_mode=True, compile=compile)
     except Exception as e:  # Keras' messages can run to whole weight arrays: the first line says enough
         why = (str(e).strip().splitlines() or [''])[0][:200]
         raise EcgDataError(f'{path}: not a readable Keras model ({type(e).__name__}: {why})') from None
+
+# %% ../nbs/02_model.ipynb 30
+def resave(source:str|Path, # a .keras file whose layers are `architecture`'s, by name (e.g. a research model)
+           target:str|Path, # the .keras file to write (atomically)
+           architecture:Architecture, # what the model is: the new file is built from it and named after it
+           info:ModelInfo|None=None, # the card to write into the new file
+          )->keras.Model: # the model written
+    "Re-save a Keras model as `architecture` built afresh, with the source's weights, without optimizer state; `EcgDataError` if they differ."
+    model = load_model(source, compile=False)
+    fresh = build_model(n_classes=model.output_shape[-1], seed=None, architecture=architecture, compile=False)
+    if (names := sorted(l.name for l in model.layers)) != sorted(l.name for l in fresh.layers):
+        raise EcgDataError(f'{source}: its layers {", ".join(names)} are not those of {architecture.name}')
+    try:
+        for layer in fresh.layers: layer.set_weights(model.get_layer(layer.name).get_weights())
+        # the same weights in a graph wired otherwise give other probabilities
+        rng = np.random.default_rng(0)
+        probe = {name: rng.normal(size=(64, *shape)).astype(np.float32) for name, shape in architecture.input_shapes.items()}
+        probe = probe if len(probe) > 1 else probe[architecture.input_name]
+        difference = np.abs(np.asarray(fresh(probe, training=False)) - np.asarray(model(probe, training=False))).max()
+    except ValueError as e: raise EcgDataError(f'{source}: not {architecture.name} ({str(e).splitlines()[0][:200]})') from None
+    if not difference <= 1e-6:
+        raise EcgDataError(f'{source}: gives other probabilities than {architecture.name} with its weights (by {difference:.1e})')
+    with atomic_path(target) as tmp:
+        fresh.save(tmp)
+        with zipfile.ZipFile(tmp) as z: members = [(name, z.read(name)) for name in z.namelist()]
+        with zipfile.ZipFile(tmp, 'w', zipfile.ZIP_DEFLATED) as z:  # Keras stores; HDF5's padding deflates to a third
+            for name, data in members: z.writestr(name, data)
+        if info is not None: _add_info(tmp, info)
+    return fresh
