@@ -32,7 +32,7 @@ setuptools.setup(
     py_modules=['ecgclf'],  # the seed's module name: `python -m ecgclf` is the ecg_nb command
     include_package_data=True,
     # the embedded MIT-BIH excerpt ships inside the package (WFDB files + attribution)
-    package_data={cfg['lib_path']: ['excerpt/*', 'mitdb_sha256sums.txt']},
+    package_data={cfg['lib_path']: ['excerpt/*', 'mitdb_sha256sums.txt', 'models/*/*.keras']},
     install_requires=requirements,
     extras_require={'dev': dev_requirements, 'torch': ['torch==2.13.0']},
     python_requires='>=' + cfg['min_python'],

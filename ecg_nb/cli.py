@@ -201,8 +201,9 @@ def make_parser()->argparse.ArgumentParser:
     p = commands.add_parser('predict', help='classify every beat of an ECG file (CSV, .mat, WFDB .hea)')
     p.add_argument('input', nargs='?', help='the ECG: .csv, .mat (v5 or v7.3) or a WFDB record\'s .hea')
     p.add_argument('--input', dest='input_option', metavar='INPUT', help='the ECG, as the seed spelled it')
-    which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument('--model', help='a trained model (.keras)')
+    which = p.add_mutually_exclusive_group()
+    which.add_argument('--model', help='a trained model (.keras), or a folder of them (an ensemble); default: the shipped '
+                       'inter-patient model (AAMI classes N, S, V, F; trained on DS1)')
     which.add_argument('--run', help='a k-fold run folder: average the probabilities of all its fold models')
     p.add_argument('--scheme', choices=['seed', 'aami'], help="the classes of a model file saved without a model card "
                    "(older files; a card's classes win)")

@@ -568,6 +568,8 @@ class ModelInfo:
     trained_on: tuple = ()       # the records whose beats trained it
     run: str = ''                # the k-fold run it comes from, if any
     fold: int|None = None        # its fold in that run
+    prior_correction: tuple = () # the mean probabilities are divided by these before the class is taken (empty: none)
+    measured: str = ''           # what it scored on patients it never saw, and how that was measured
 
     def to_json(self)->str:
         "The card as JSON (tuples as lists)."

@@ -13,12 +13,13 @@ from pathlib import Path
 import numpy as np
 
 from .architecture import NotThisArchitecture, NumpyModel, load_numpy_model
-from .data import EcgDataError, SCHEMES, atomic_path, check_outputs, read_model_info
-from .segment import detect_r_peaks, segment_beats
+from .data import EcgDataError, ModelInfo, PACKAGE_DIR, SCHEMES, atomic_path, check_outputs, read_model_info
+from .segment import BEAT_FEATURES, BEAT_POST, BEAT_PRE, beat_inputs_in_chunks, detect_r_peaks, segment_beats
 from .signals import MODEL_FS, check_signal, ecg_input_files, load_signal, read_r_peaks, resample_to_model
 
 # %% auto 0
-__all__ = ['Predictor', 'model_classes', 'load_predictor', 'classify_signal', 'plot_prediction', 'predict_file']
+__all__ = ['DEFAULT_MODEL', 'BEAT_INPUTS', 'BEATS_PER_CHUNK', 'Predictor', 'model_classes', 'load_predictor', 'find_r_peaks',
+           'classify_signal', 'plot_prediction', 'predict_file']
 
 # %% ../nbs/05_predict.ipynb 5
 # moved to ecg_nb.signals; importable from here too, as before
@@ -26,28 +27,37 @@ from .signals import (ARTEFACT_MV, INDEX_COLUMNS, TIME_COLUMNS, EcgSignal, read_
                             read_wfdb_signal, write_mat73)
 
 # %% ../nbs/05_predict.ipynb 10
+DEFAULT_MODEL = PACKAGE_DIR/'models'/'aami_interpatient'  # the shipped model: used when neither a model nor a run is given
+BEAT_INPUTS = ('template', *BEAT_FEATURES)  # a card's extra inputs for models that take `beat_inputs`
+
 @dataclass
 class Predictor:
-    "The models that classify beats, and what to call them."
+    "The models that classify beats, what they take, and what to call their outputs."
     models: list          # `NumpyModel`s or Keras models; their probabilities are averaged
     classes: tuple        # class labels of the outputs
     description: str      # e.g. 'ensemble of 10 fold models of run stratified10 (mean probability)'
     trained_on: tuple = ()  # the records the models were trained on, where their cards say
+    inputs: str = 'window'  # 'window': one z-scored window per beat (the seed's); 'beat_inputs': those of 01_segment
+    prior_correction: tuple = ()  # the mean probabilities are divided by these before the class is taken
+    measured: str = ''    # what the models scored on patients they never saw, from their cards
 
     @property
     def window(self)->int:
         "Samples per beat window that the models take."
+        if self.inputs == 'beat_inputs': return BEAT_PRE + BEAT_POST
         return int(self.models[0].input_shape[1])
 
     @property
     def engine(self)->str:
-        "What computes the probabilities: the numpy forward pass of the seed, Keras, or both."
+        "What computes the probabilities: the numpy forward pass of a described architecture, Keras, or both."
         kinds = {f'numpy ({m.architecture.name})' if isinstance(m, NumpyModel) else 'keras' for m in self.models}
         return ' and '.join(sorted(kinds))
 
-    def __call__(self, beats:np.ndarray)->np.ndarray:
-        "(k, n_classes) class probabilities of (k, 1000, 1) beats."
-        if not len(beats): return np.zeros((0, len(self.classes)), np.float32)
+    def __call__(self, beats:np.ndarray|dict, # (k, window, 1) beats, or `beat_inputs` as {'win': (k, 234, 2), 'feat': (k, 19)}
+                )->np.ndarray: # (k, n_classes) class probabilities
+        "Class probabilities of a batch of beats: the models' mean, prior-corrected where the card says so."
+        n = len(beats['win']) if isinstance(beats, dict) else len(beats)
+        if not n: return np.zeros((0, len(self.classes)), np.float32)
         outputs = []
         for m in self.models:
             p = m.predict(beats, batch_size=256 if isinstance(m, NumpyModel) else 1024, verbose=0)
@@ -56,8 +66,13 @@ class Predictor:
                 raise EcgDataError(f'{name}: gives non-finite class probabilities (NaN or infinite weights?); '
                                    'this model cannot be used')
             outputs.append(p)
-        return np.mean(outputs, axis=0)
+        p = np.mean(outputs, axis=0)
+        if self.prior_correction:  # trained with class weights: divide out part of the weighting, then renormalise
+            p = p / np.asarray(self.prior_correction, np.float32)
+            p /= p.sum(axis=1, keepdims=True)
+        return p.astype(np.float32)
 
+# %% ../nbs/05_predict.ipynb 11
 def _load_model(path:Path, engine:str):
     "The numpy model where the file is a described architecture (and `engine` allows), else the Keras model (safe mode)."
     if not path.is_file(): raise EcgDataError(f'{path}: no such model file')
@@ -65,25 +80,41 @@ def _load_model(path:Path, engine:str):
         try: return load_numpy_model(path)
         except NotThisArchitecture as e:
             if engine == 'numpy': raise EcgDataError(f'{path}: no numpy forward pass for this model ({e})') from None
-    from ecg_nb.model import load_model  # imports TensorFlow: only for models that are not the seed
+    from ecg_nb.model import load_model  # imports TensorFlow: only for models of no described architecture
     return load_model(path)
 
-def _check_model_fits(m, path:Path, classes:tuple):
-    "Refuse a model whose outputs are not one per class, or whose input is not a 1000-sample single-lead window."
-    if isinstance(m, NumpyModel): window, n_out = m.input_shape, m.n_classes
-    else:
-        window, n_out = m.input_shape, m.output_shape
-        if not (isinstance(window, tuple) and isinstance(n_out, tuple) and len(n_out) == 2):
-            raise EcgDataError(f'{path}: a model with input {window} and output {n_out}; ecg_nb needs one input of '
-                               'beat windows and one probability per class')
+def _input_shapes(m)->dict:
+    "{input name: shape without the batch} of a numpy or Keras model."
+    if isinstance(m, NumpyModel): return dict(m.architecture.input_shapes)
+    return {t.name: tuple(t.shape[1:]) for t in m.inputs}
+
+def _inputs_of(info:ModelInfo|None, path:Path)->str:
+    "What a model takes, from its card: 'window' (the seed's) or 'beat_inputs'; refused if ecg_nb computes neither."
+    extra = info.extra_inputs if info is not None else ()
+    if not extra: return 'window'
+    if tuple(extra) == BEAT_INPUTS and (info.window, info.r_offset) == (BEAT_PRE + BEAT_POST, BEAT_PRE): return 'beat_inputs'
+    raise EcgDataError(f'{path}: takes inputs ecg_nb does not compute (a window of {info.window} samples with '
+                       f'{", ".join(extra)}); this version computes {", ".join(BEAT_INPUTS[:3])}, ... for 234-sample windows')
+
+def _check_model_fits(m, path:Path, classes:tuple, inputs:str):
+    "Refuse a model whose outputs are not one per class, or whose inputs are not what ecg_nb cuts for it."
+    shapes = _input_shapes(m)
+    fits = (shapes == {'win': (BEAT_PRE + BEAT_POST, 2), 'feat': (len(BEAT_FEATURES),)} if inputs == 'beat_inputs'
+            else list(shapes.values()) == [(1000, 1)])
+    if not fits:
+        what = ('its beat windows (234, 2) and 19 features' if inputs == 'beat_inputs' else
+                'the 1000-sample single-lead beat windows (1000, 1) that ecg_nb cuts')
+        raise EcgDataError(f'{path}: expects input of shape {", ".join(f"{k} {v}" for k, v in shapes.items())}, not {what}')
+    n_out = m.n_classes if isinstance(m, NumpyModel) else m.output_shape
+    if not isinstance(m, NumpyModel):
+        if not (isinstance(n_out, tuple) and len(n_out) == 2):
+            raise EcgDataError(f'{path}: a model with output {n_out}; ecg_nb needs one probability per class')
         n_out = n_out[-1]
-    if tuple(window) != (None, 1000, 1):
-        raise EcgDataError(f'{path}: expects input of shape {tuple(window)[1:]}, not the 1000-sample single-lead beat '
-                           'windows (1000, 1) that ecg_nb cuts')
     if n_out != len(classes):
         raise EcgDataError(f'{path}: gives {n_out} class probabilities, but its class scheme has {len(classes)} classes '
                            f'({", ".join(classes)}); this model was not trained with that scheme')
 
+# %% ../nbs/05_predict.ipynb 12
 def model_classes(path:Path, # a .keras file
                   scheme:str|None=None, # the scheme the caller expects (None: whatever the model's card says)
                  )->tuple: # the class labels of the model's outputs, in order
@@ -99,72 +130,103 @@ def model_classes(path:Path, # a .keras file
                            'wrote a model card); pass --scheme seed or --scheme aami')
     return SCHEMES[scheme].classes
 
-def _trained_on(paths:list[Path])->tuple:
-    "The records any of the models was trained on, from their cards (none for a model without one)."
-    cards = [read_model_info(p) for p in paths]
-    return tuple(sorted({r for card in cards if card is not None for r in card.trained_on}))
+def _model_files(model:Path)->list[Path]:
+    "A .keras file, or every .keras file of a folder (an ensemble)."
+    if not model.is_dir(): return [model]
+    files = sorted(model.glob('*.keras'))
+    if not files: raise EcgDataError(f'{model}: a folder without .keras model files')
+    return files
 
-def load_predictor(model:str|Path|None=None, # a .keras file
+def _predictor(paths:list[Path], classes:tuple|None, scheme:str|None, engine:str, description:str)->Predictor:
+    "The models of `paths`, checked against their cards and each other: one class list, one kind of input, one correction."
+    cards = [read_model_info(p) for p in paths]
+    models = [_load_model(p, engine) for p in paths]
+    classes = classes or model_classes(paths[0], scheme)
+    inputs = _inputs_of(cards[0], paths[0])
+    for path, card, m in zip(paths, cards, models):
+        if model_classes(path, scheme) != classes or _inputs_of(card, path) != inputs or \
+           (card.prior_correction if card else ()) != (cards[0].prior_correction if cards[0] else ()):
+            raise EcgDataError(f'{path}: its classes, inputs or prior correction differ from those of {paths[0].name}; '
+                               'an ensemble needs the same')
+        _check_model_fits(m, path, classes, inputs)
+    trained_on = tuple(sorted({r for card in cards if card is not None for r in card.trained_on}))
+    return Predictor(models, classes, description, trained_on, inputs, cards[0].prior_correction if cards[0] else (),
+                     cards[0].measured if cards[0] else '')
+
+def load_predictor(model:str|Path|None=None, # a .keras file, or a folder of them (an ensemble)
                    run:str|Path|None=None, # or a k-fold run folder: all its fold models
                    scheme:str|None=None, # class scheme of a model file without a card (a card's classes win)
                    engine:str='auto', # 'auto': numpy for a described architecture, else Keras; or 'numpy', 'keras'
                   )->Predictor:
-    "One model, or the ensemble of a run's fold models, with the class names their files (or the run) give."
+    "A model, an ensemble of models, or a run's fold models, with the class names their files (or the run) give; by default the shipped inter-patient model."
     if engine not in ('auto', 'numpy', 'keras'): raise ValueError(f"engine must be 'auto', 'numpy' or 'keras', not {engine!r}")
-    if (model is None) == (run is None): raise EcgDataError('pass either a model (--model FILE.keras) or a run (--run DIR)')
+    if model is not None and run is not None: raise EcgDataError('pass either a model (--model) or a run (--run), not both')
     if scheme is not None and scheme not in SCHEMES:
         raise EcgDataError(f'--scheme {scheme}: unknown class scheme; choose one of {", ".join(SCHEMES)}')
-    if model is not None:
-        path = Path(model)
-        loaded = _load_model(path, engine)
-        classes = model_classes(path, scheme)
-        _check_model_fits(loaded, path, classes)
-        return Predictor([loaded], classes, f'model {path.name}', _trained_on([path]))
+    if run is None:
+        path = Path(model) if model is not None else DEFAULT_MODEL
+        paths = _model_files(path)
+        what = (f'ensemble of {len(paths)} models in {path.name}' if len(paths) > 1 else f'model {paths[0].name}')
+        return _predictor(paths, None, scheme, engine, what + (' (shipped with ecg_nb; mean probability)' if model is None
+                                                                else ' (mean probability)' if len(paths) > 1 else ''))
     from ecg_nb.kfold import Run
     run = Run(run)
     params, folds = run.manifest()['parameters'], run.complete_folds()
     if not folds: raise EcgDataError(f'{run.path}: no complete fold, so no model to predict with')
-    classes = SCHEMES[params['scheme']].classes  # the run's manifest; each fold model's card must agree
-    paths = [run.model_path(f) for f in folds]
-    models = [_load_model(path, engine) for path in paths]
-    for path, m in zip(paths, models): _check_model_fits(m, path, model_classes(path, params['scheme']))
-    kind = 'ensemble of %d fold models' % len(models) if len(models) > 1 else 'the one fold model'
-    return Predictor(models, classes, f'{kind} of run {run.name} ({params["split"]} split; mean probability)',
-                     _trained_on(paths))
+    kind = 'ensemble of %d fold models' % len(folds) if len(folds) > 1 else 'the one fold model'
+    # the run's manifest names the classes; each fold model's card must agree
+    return _predictor([run.model_path(f) for f in folds], SCHEMES[params['scheme']].classes, params['scheme'], engine,
+                      f'{kind} of run {run.name} ({params["split"]} split; mean probability)')
 
-# %% ../nbs/05_predict.ipynb 17
+# %% ../nbs/05_predict.ipynb 19
+BEATS_PER_CHUNK = 4096  # beats whose `beat_inputs` are computed at a time (about an hour; memory stays ~20 MB)
+
+def find_r_peaks(x:np.ndarray, # (n,) float32 signal at 360 Hz, mV
+                 chunk_s:float=600., # seconds per chunk
+                 progress:bool=True, # a progress bar over chunks (on a terminal)
+                )->np.ndarray: # (k,) int64 R samples, increasing
+    "`detect_r_peaks` a chunk at a time, each with 5 s of context on both sides; a beat found from both sides of a border counts once."
+    from tqdm import tqdm
+    chunk, margin = int(chunk_s * MODEL_FS), int(5 * MODEL_FS)
+    found = []
+    for a in tqdm(range(0, len(x), chunk), disable=None if progress else True, desc='finding R peaks', unit='chunk'):
+        b = min(a + chunk, len(x))
+        lo, hi = max(0, a - margin), min(len(x), b + margin)
+        peaks = detect_r_peaks(x[lo:hi], MODEL_FS) + lo
+        found.append(peaks[(peaks >= a) & (peaks < b)])
+    r = np.concatenate(found).astype(np.int64) if found else np.zeros(0, np.int64)
+    return r[np.concatenate([[True], np.diff(r) >= int(0.25 * MODEL_FS)])] if len(r) > 1 else r
+
 def classify_signal(x:np.ndarray, # (n,) float32 signal at 360 Hz, mV
                     predictor:Predictor, # the models
                     r_peaks:np.ndarray|None=None, # (m,) R-peak samples at 360 Hz; None: detect them
                     chunk_s:float=600., # seconds per chunk
                     progress:bool=True, # a progress bar over chunks (on a terminal)
                    )->tuple[np.ndarray, np.ndarray, np.ndarray]: # R samples (k,), probabilities (k, c), edge (k,) bool
-    "R peaks (detected or given) and class probabilities of every beat; a window that runs past the signal is completed by reflection, and its beat marked `edge`."
+    "R peaks (detected or given) and class probabilities of every beat; a beat whose window runs past the signal is marked `edge`."
     from tqdm import tqdm
-    width = predictor.window
-    chunk, margin = int(chunk_s * MODEL_FS), max(int(5 * MODEL_FS), width)
-    found, probabilities = [], []
-    starts = range(0, len(x), chunk)
-    for a in tqdm(starts, disable=None if progress else True, desc='classifying', unit='chunk'):
-        b = min(a + chunk, len(x))
-        lo, hi = max(0, a - margin), min(len(x), b + margin)
-        peaks = detect_r_peaks(x[lo:hi], MODEL_FS) + lo if r_peaks is None else r_peaks[(r_peaks >= lo) & (r_peaks < hi)]
-        peaks = peaks[(peaks >= a) & (peaks < b)]
-        # at the recording's ends, its mirror image completes the windows of the first and last beats
-        before, after = (width if lo == 0 else 0), (width if hi == len(x) else 0)
-        context = np.pad(x[lo:hi], (before, after), mode='reflect') if before or after else x[lo:hi]
-        beats, kept = segment_beats(context, peaks - lo + before, width)
-        assert kept.all()  # every window fits now
-        found.append(peaks); probabilities.append(predictor(beats))
-    r = np.concatenate(found).astype(np.int64)
+    r = find_r_peaks(x, chunk_s, progress) if r_peaks is None else np.asarray(r_peaks, np.int64)
+    if predictor.inputs == 'beat_inputs':  # windows past the ends are completed with zeros, as in training
+        pieces = beat_inputs_in_chunks(x, r, BEATS_PER_CHUNK)
+        bar = tqdm(pieces, disable=None if progress else True, desc='classifying', unit='chunk', total=-(-len(r) // BEATS_PER_CHUNK))
+        probabilities = [predictor({'win': windows, 'feat': features}) for _, windows, features in bar]
+        start, width = r - BEAT_PRE, BEAT_PRE + BEAT_POST
+    else:  # the seed's z-scored windows; at the recording's ends, its mirror image completes them
+        width, chunk = predictor.window, int(chunk_s * MODEL_FS)
+        probabilities = []
+        for a in tqdm(range(0, len(x), chunk), disable=None if progress else True, desc='classifying', unit='chunk'):
+            peaks = r[(r >= a) & (r < a + chunk)]
+            lo, hi = max(0, a - width), min(len(x), a + chunk + width)
+            before, after = (width if lo == 0 else 0), (width if hi == len(x) else 0)
+            context = np.pad(x[lo:hi], (before, after), mode='reflect') if before or after else x[lo:hi]
+            beats, kept = segment_beats(context, peaks - lo + before, width)
+            assert kept.all()  # every window fits now
+            probabilities.append(predictor(beats))
+        start = r - width // 2
     p = np.concatenate(probabilities) if probabilities else np.zeros((0, len(predictor.classes)), np.float32)
-    if r_peaks is None and len(r) > 1:  # the same beat found from both sides of a chunk boundary
-        keep = np.concatenate([[True], np.diff(r) >= int(0.25 * MODEL_FS)])
-        r, p = r[keep], p[keep]
-    start = r - width // 2
     return r, p, (start < 0) | (start + width > len(x))
 
-# %% ../nbs/05_predict.ipynb 19
+# %% ../nbs/05_predict.ipynb 21
 def plot_prediction(x:np.ndarray, # (n,) signal at 360 Hz, mV
                     r:np.ndarray, # (k,) R samples at 360 Hz
                     labels:np.ndarray, # (k,) predicted class labels
@@ -215,8 +277,14 @@ def _check_options(output_fig, chunk_s, fs, scale):
         raise EcgDataError(f'--output_fig {output_fig}: the figure is written as {", ".join(_FIGURE_FORMATS)}; '
                            'give the file one of these extensions')
 
+def _class_meanings(classes:tuple)->dict:
+    "What each class label means, from the first scheme that has them all (the seed's N is 'normal', AAMI's 'non-ectopic')."
+    for scheme in SCHEMES.values():
+        if set(classes) <= set(scheme.classes): return {c: scheme.descriptions[c] for c in classes}
+    return {}
+
 def predict_file(path:str|Path, # the ECG: CSV, .mat or WFDB
-                 model:str|Path|None=None, # a .keras model ...
+                 model:str|Path|None=None, # a .keras model or a folder of them (default: the shipped inter-patient model) ...
                  run:str|Path|None=None, # ... or a k-fold run (ensemble of its fold models)
                  scheme:str|None=None, # class scheme of a model file saved without a card (a card's classes win)
                  fs:float|None=None, column:str|int|None=None, scale:float|None=None, lead:str|None=None, # reading
@@ -249,7 +317,9 @@ def predict_file(path:str|Path, # the ECG: CSV, .mat or WFDB
                'mean_heart_rate_bpm': round(float(60 / rr.mean()), 1) if len(rr) else None,
                'beats_at_edges': int(edge.sum()), 'artefacts_repaired': list(ecg.notes),
                'r_peaks': f'from {Path(r_peaks).name}' if r_peaks is not None else 'detected (detect_r_peaks)',
-               'model': predictor.description, 'classes': list(predictor.classes), 'inference': predictor.engine}
+               'model': predictor.description, 'classes': list(predictor.classes),
+               'class_meanings': _class_meanings(predictor.classes),
+               'inference': predictor.engine, **({'measured': predictor.measured} if predictor.measured else {})}
     if (name := Path(path).stem) in predictor.trained_on:  # e.g. an MIT-BIH record and a model of a stratified run
         summary['note'] = (f'a record named {name} is among those the model was trained on: if this is that record, the '
                            'model has seen this patient, and its classes here are not those of a new patient')

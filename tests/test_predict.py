@@ -334,3 +334,50 @@ def test_a_ten_second_strip_loses_no_beat_and_a_training_record_is_named(tmp_pat
     assert seen.returncode == 0 and 'among those the model was trained on' in seen.stderr, seen.stderr
     unseen = run_cli('predict', tmp_path/'100.hea', '--model', COMMITTED[0], '--output', tmp_path/'u.csv', cwd=tmp_path)
     assert unseen.returncode == 0 and 'trained on' not in unseen.stderr, unseen.stderr
+
+
+def test_the_shipped_model_predicts_on_a_fresh_install_without_tensorflow(tmp_path):
+    "`ecg_nb predict FILE` with no model: the package's inter-patient ensemble, AAMI classes, TensorFlow never imported."
+    # TensorFlow and Keras made unimportable, as on an install without them
+    code = ('import json, sys; sys.modules["tensorflow"] = sys.modules["keras"] = None; '
+            'from ecg_nb.cli import main; status = main(sys.argv[1:]); '
+            'print(json.dumps([status, sorted(m for m in ("tensorflow", "keras") if sys.modules.get(m))]))')
+    strip = read_record('232', EXCERPT_DIR).signal[:250 * 36]  # 25 s, resampled to 250 Hz as another device records it
+    from scipy.signal import resample_poly
+    pd.DataFrame({'ecg': resample_poly(strip, 25, 36)}).to_csv(tmp_path/'mine.csv', index=False)
+    proc = subprocess.run([sys.executable, '-c', code, 'predict', 'mine.csv', '--fs', '250', '--summary', 's.json'],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.splitlines()[-1]) == [0, []]
+    summary = json.loads((tmp_path/'s.json').read_text())
+    assert summary['classes'] == ['N', 'S', 'V', 'F'] and summary['inference'] == 'numpy (beat_template_rr)'
+    assert 'shipped with ecg_nb' in summary['model'] and summary['measured'].startswith('inter-patient')
+    beats = pd.read_csv(tmp_path/'mine_beats.csv')
+    assert [c for c in beats.columns if c.startswith('p_')] == ['p_N', 'p_S', 'p_V', 'p_F']
+    assert len(beats) == summary['beats'] >= 25 and not beats.edge.iloc[5:-5].any()
+    assert 'S' in set(beats['class'])  # record 232's atrial premature beats
+
+
+def test_output_labels_come_from_the_model_file(tmp_path):
+    "The shipped files' cards name the classes: renamed there, renamed in every output; an ensemble must agree."
+    from ecg_nb.data import read_model_info, write_model_info
+    from ecg_nb.predict import DEFAULT_MODEL
+    import dataclasses
+    ensemble = tmp_path/'renamed'
+    shutil.copytree(DEFAULT_MODEL, ensemble)
+    for path in sorted(ensemble.glob('*.keras')):
+        write_model_info(path, dataclasses.replace(read_model_info(path), classes=('normal', 'supra', 'ventricular', 'fusion')))
+    proc = run_cli('predict', EXCERPT_DIR/'232.hea', '--model', ensemble, '--output', 'b.csv', cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    beats = pd.read_csv(tmp_path/'b.csv')
+    assert [c for c in beats.columns if c.startswith('p_')] == ['p_normal', 'p_supra', 'p_ventricular', 'p_fusion']
+    assert set(beats['class']) <= {'normal', 'supra', 'ventricular', 'fusion'} and 'supra' in set(beats['class'])
+    assert run_cli('predict', EXCERPT_DIR/'232.hea', '--output', 'd.csv', cwd=tmp_path).returncode == 0
+    default = pd.read_csv(tmp_path/'d.csv')  # the shipped files: the same beats, their classes by the cards' names
+    renamed = default['class'].map({'N': 'normal', 'S': 'supra', 'V': 'ventricular', 'F': 'fusion'})
+    assert (renamed == beats['class']).all()
+    # one file that disagrees with the others is refused, naming it
+    first = sorted(ensemble.glob('*.keras'))[0]
+    write_model_info(first, dataclasses.replace(read_model_info(first), classes=('N', 'S', 'V', 'F')))
+    proc = run_cli('predict', EXCERPT_DIR/'232.hea', '--model', ensemble, '--output', 'x.csv', cwd=tmp_path)
+    assert proc.returncode == 1 and 'an ensemble needs the same' in proc.stderr and not (tmp_path/'x.csv').exists()
