@@ -126,7 +126,7 @@ def _report(args):
 def _predict(args):
     from ecg_nb.predict import predict_file
     if (args.input is None) == (args.input_option is None):
-        raise EcgDataError('give the ECG file once: as the first argument, or as --input FILE')
+        args.usage_error('give the ECG file once: as the first argument, or as --input FILE')
     args.input = args.input or args.input_option
     _headless_plots()
     output = args.output or f'{Path(args.input).stem}_beats.csv'
@@ -218,7 +218,7 @@ def make_parser()->argparse.ArgumentParser:
     p.add_argument('--summary', help='also write the summary as JSON here')
     p.add_argument('--output_fig', help='also write a figure (PNG): the recording with every beat coloured by class')
     p.add_argument('--chunk_s', type=float, default=600., help='seconds classified at a time (default: 600)')
-    p.set_defaults(handler=_predict)
+    p.set_defaults(handler=_predict, usage_error=p.error)  # a missing ECG file is a usage error (exit 2)
     return parser
 
 def main(argv:list[str]|None=None, # arguments (default: sys.argv[1:])
