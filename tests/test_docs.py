@@ -207,3 +207,19 @@ def test_home_page_gives_the_full_runs_and_links_their_reports(site, browser):
     WebDriverWait(browser, 10).until(lambda b: b.current_url.endswith('results/stratified10/report.html'))
     accuracy = json.loads((ROOT/'results'/'stratified10'/'evaluation'/'metrics.json').read_text())['mean']['accuracy']
     assert f'{accuracy:.2%}' in browser.find_element(By.TAG_NAME, 'body').text
+
+
+def test_home_page_and_readme_give_the_shipped_models_measured_figures(site, browser):
+    "The figures the shipped model's card states (05_predict measures them) are those of the home page and README."
+    import re
+    from ecg_nb.predict import load_predictor
+    measured = load_predictor().measured
+    figures = [re.search(pattern, measured).groups() for pattern in
+               (r'accuracy (\d+\.\d)%', r'S Se/\+P (\d+\.\d)%/(\d+\.\d)%', r'V Se/\+P (\d+\.\d)%/(\d+\.\d)%')]
+    expected = [f'{figures[0][0]}%', f'{figures[1][0]} / {figures[1][1]}', f'{figures[2][0]} / {figures[2][1]}']
+    open_page(browser, site + 'index.html')
+    row = browser.find_element(By.XPATH, "//table[.//th[contains(normalize-space(), 'inter-patient')]]"
+                                         "//tr[contains(normalize-space(), 'detected R peaks')]").text
+    assert all(e in row for e in expected), (row, expected)
+    readme_row = next(l for l in (ROOT/'README.md').read_text().splitlines() if l.startswith('| **ecg_nb predict, detected R peaks**'))
+    assert all(e in readme_row for e in expected), (readme_row, expected)
