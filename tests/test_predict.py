@@ -383,3 +383,19 @@ def test_output_labels_come_from_the_model_file(tmp_path):
     write_model_info(first, dataclasses.replace(read_model_info(first), classes=('N', 'S', 'V', 'F')))
     proc = run_cli('predict', EXCERPT_DIR/'232.hea', '--model', ensemble, '--output', 'x.csv', cwd=tmp_path)
     assert proc.returncode == 1 and 'an ensemble needs the same' in proc.stderr and not (tmp_path/'x.csv').exists()
+
+
+def test_the_wheel_ships_the_default_model(tmp_path):
+    "A pip install gets the five model files (setup.py's package_data), byte for byte the repository's."
+    import zipfile
+    from ecg_nb.predict import DEFAULT_MODEL
+    source = tmp_path/'source'  # a copy: building in the repository would leave build/ there
+    shutil.copytree(REPO/'ecg_nb', source/'ecg_nb', ignore=shutil.ignore_patterns('__pycache__'))
+    for name in ('setup.py', 'settings.ini', 'MANIFEST.in', 'README.md', 'LICENSE', 'ecgclf.py'): shutil.copy(REPO/name, source)
+    proc = subprocess.run([sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '-q', '-w', tmp_path, source],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    wheel, = tmp_path.glob('ecg_nb-*.whl')
+    with zipfile.ZipFile(wheel) as z:
+        shipped = {Path(n).name: z.read(n) for n in z.namelist() if n.startswith('ecg_nb/models/aami_interpatient/')}
+    assert shipped == {p.name: p.read_bytes() for p in sorted(DEFAULT_MODEL.glob('*.keras'))} and len(shipped) == 5
