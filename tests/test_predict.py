@@ -391,7 +391,7 @@ def test_the_wheel_ships_the_default_model(tmp_path):
     from ecg_nb.predict import DEFAULT_MODEL
     source = tmp_path/'source'  # a copy: building in the repository would leave build/ there
     shutil.copytree(REPO/'ecg_nb', source/'ecg_nb', ignore=shutil.ignore_patterns('__pycache__'))
-    for name in ('setup.py', 'settings.ini', 'MANIFEST.in', 'README.md', 'LICENSE', 'ecgclf.py'): shutil.copy(REPO/name, source)
+    for name in ('setup.py', 'settings.ini', 'MANIFEST.in', 'README.md', 'ecgclf.py'): shutil.copy(REPO/name, source)
     proc = subprocess.run([sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '-q', '-w', tmp_path, source],
                           capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
