@@ -11,7 +11,9 @@ With `--baseline-ecg_nb PATH` (another installation's `ecg_nb` command, e.g. the
 with both commands in the same run, alternately, so that both columns see the same machine load.
 `--stages` instead times the 30-minute record's stages one by one, in a fresh process of this tree.
 
-Usage: python bench/bench_predict.py [--model results/stratified10/fold_0/model.keras] [--record DIR/100]
+This tree's command uses the shipped model unless `--this-model` says otherwise; the baseline's, `--model`.
+
+Usage: python bench/bench_predict.py [--model results/stratified10/fold_0/model.keras] [--this-model ''|same|PATH] [--record DIR/100]
                                      [--baseline-ecg_nb ../main/.venv/bin/ecg_nb] [--stages]
 """
 import argparse
@@ -78,7 +80,9 @@ def python_of(ecg_nb):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--model', default='results/stratified10/fold_0/model.keras')
+    parser.add_argument('--model', default='results/stratified10/fold_0/model.keras', help="the baseline's model (and this tree's, with --this-model same)")
+    parser.add_argument('--this-model', dest='this_model', default='',
+                        help="this tree's model: '' (default) is the shipped one, no --model; 'same' is --model")
     parser.add_argument('--record', help='a WFDB record path without extension (default: record 100 of $ECG_NB_DATA)')
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--baseline-ecg_nb', dest='baseline', help="the baseline's `ecg_nb` command, run alongside")
@@ -93,8 +97,11 @@ def main():
         return
     commands = {'this tree': str(Path(sys.executable).parent/'ecg_nb')}
     if args.baseline: commands = {'baseline': str(Path(args.baseline).resolve()), **commands}
+    this_model = [] if not args.this_model else ['--model', args.model if args.this_model == 'same' else args.this_model]
+    model_of = {'baseline': ['--model', args.model], 'this tree': this_model}
     cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor())
-    print(f'## {datetime.date.today()} — {cpu}, {os.cpu_count()} cores; model {args.model}\n')
+    print(f'## {datetime.date.today()} — {cpu}, {os.cpu_count()} cores; models: ' +
+          ', '.join(f'{name} {" ".join(model_of[name][1:]) or "the shipped default"}' for name in commands) + '\n')
     print('| case | ' + ' | '.join(commands) + ' |')
     print('|---|' + '---:|' * len(commands))
     with tempfile.TemporaryDirectory() as d:
@@ -111,7 +118,7 @@ def main():
         peaks = {name: [] for name in commands}
         for i in range(args.repeats):
             for name, ecg_nb in commands.items():
-                seconds, peak = run([ecg_nb, 'predict', record + '.hea', '--model', args.model, '--output', f'{d}/b.csv',
+                seconds, peak = run([ecg_nb, 'predict', record + '.hea', *model_of[name], '--output', f'{d}/b.csv',
                                      '--output_fig', f'{d}/b.png'])
                 times[name].append(seconds); peaks[name].append(peak)
         row(f'30-min record {Path(record).name}, whole command (CSV + figure)', {n: (t, peaks[n]) for n, t in times.items()},
@@ -122,7 +129,7 @@ def main():
                     adc_gain=rec.adc_gain, baseline=rec.baseline, write_dir=d)
         del rec, day
         for label, extra in (('10-min chunks (default)', []), ('one piece (`--chunk_s` = the whole)', ['--chunk_s', str(48 * 1800 + 60)])):
-            results = {name: run([ecg_nb, 'predict', f'{d}/day.hea', '--model', args.model, '--output', f'{d}/day.csv', *extra])
+            results = {name: run([ecg_nb, 'predict', f'{d}/day.hea', *model_of[name], '--output', f'{d}/day.csv', *extra])
                        for name, ecg_nb in commands.items()}
             row(f'24-h recording (31.2 M samples), {label}', results, lambda s, p: f'{s:.1f} s, peak RSS {p:,.0f} MB')
 
