@@ -28,6 +28,7 @@ __all__ = ['BASELINE_MEDIANS', 'LOWPASS_HZ', 'LOWPASS_TAPS', 'PREPROCESS_CONTEXT
 
 # %% ../nbs/01_segment.ipynb 6
 # Thresholds act on sqrt(integrated energy), i.e. an RMS-slope (amplitude) scale.
+REFINE_LOWPASS_HZ = 30.  # R peaks are placed on the signal low-passed here: mains and muscle noise cannot move them
 K_THR = 0.35  # primary threshold: noise level + K_THR * (signal level - noise level)
 K_SB = 0.7  # search-back threshold = K_SB * primary (0.7**2 ~ Pan-Tompkins' 0.5 on the energy scale)
 # Flutter/VF test (threshold-crossing-sample-count idea: Arafat et al. 2009; Amann et al. 2005): QRS complexes
@@ -43,6 +44,15 @@ MERGE = 0.25  # s, no two beats closer than this (240 bpm: a physiological ceili
 ARTEFACT_K = 8.0
 INIT_CAP = 2.0  # the 2-s learning phase is capped at 2x the first block's typical level (clean records: at most 1.15x)
 
+
+def _lowpass(x, fs, hi, order=4):
+    "Zero-phase Butterworth low-pass, run forwards and backwards as `_bandpass` is."
+    from scipy import signal as sps
+    sos = sps.butter(order, min(hi, 0.45 * fs), btype='low', fs=fs, output='sos')
+    zi = sps.sosfilt_zi(sos)
+    y, _ = sps.sosfilt(sos, x, zi=zi * x[0])
+    y, _ = sps.sosfilt(sos, y[::-1], zi=zi * y[-1])
+    return y[::-1]
 
 def _bandpass(x, fs, lo, hi, order=2):
     "Zero-phase Butterworth band-pass (forward+backward sosfilt; cheaper than sosfiltfilt's padding)."
@@ -206,10 +216,10 @@ def detect_r_peaks(signal: np.ndarray,  # (n,) single-lead ECG in mV
     energy = amp[qi] if qrs else np.zeros(0)  # RMS slope energy of each beat, used to resolve close pairs
     o = np.argsort(peaks, kind='stable')
     peaks, energy = peaks[o], energy[o]
-    # 5. refine to the largest deflection of the (locally de-meaned) signal within +-80 ms
+    # 5. refine to the largest deflection of the (locally de-meaned, low-passed) signal within +-80 ms
     h = int(round(0.08 * fs))
     idx = _window_idx(peaks, h, n)
-    seg = x[idx]
+    seg = _lowpass(x, fs, REFINE_LOWPASS_HZ)[idx]
     seg = seg - np.median(seg, axis=1, keepdims=True)
     k = np.abs(seg).argmax(axis=1)
     r = idx[np.arange(len(peaks)), k]
