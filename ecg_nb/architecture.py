@@ -308,8 +308,9 @@ def _conv(h:np.ndarray, kernel:np.ndarray, bias:np.ndarray|None, activation:str|
 def _pool(h:np.ndarray, size:int, how:str)->np.ndarray:
     "MaxPooling1D or AveragePooling1D of a batch (b, t, c) -> (b, t // size, c): a partial last pool is dropped, as Keras."
     t = h.shape[1] // size * size
-    pools = h[:, :t].reshape(len(h), t // size, size, h.shape[2])
-    return pools.max(axis=2) if how == 'max' else pools.mean(axis=2)
+    out = h[:, 0:t:size].copy()  # elementwise over strided slices: numpy reduces a short middle axis 5 times slower
+    for j in range(1, size): (np.maximum if how == 'max' else np.add)(out, h[:, j:t:size], out=out)
+    return out if how == 'max' else out / np.float32(size)
 
 def _batch_norm_affine(gamma, beta, mean, variance)->tuple:
     "A batch normalisation at inference as (scale, shift), float64: y = x * scale + shift."
