@@ -87,6 +87,7 @@ def main():
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--baseline-ecg_nb', dest='baseline', help="the baseline's `ecg_nb` command, run alongside")
     parser.add_argument('--stages', action='store_true', help="time the 30-minute record's stages instead")
+    parser.add_argument('--no-day', dest='day', action='store_false', help='skip the 24-hour recording')
     args = parser.parse_args()
     import wfdb
     from ecg_nb.data import resolve_data_dir
@@ -114,15 +115,16 @@ def main():
                 times[name].append(run([python_of(ecg_nb), '-c', 'import ecg_nb.cli'])[0])
         row('start-up: `import ecg_nb.cli`', {n: (t,) for n, t in times.items()},
             lambda t: f'median {statistics.median(t):.2f} s (min {min(t):.2f})')
-        times = {name: [] for name in commands}
-        peaks = {name: [] for name in commands}
-        for i in range(args.repeats):
-            for name, ecg_nb in commands.items():
-                seconds, peak = run([ecg_nb, 'predict', record + '.hea', *model_of[name], '--output', f'{d}/b.csv',
-                                     '--output_fig', f'{d}/b.png'])
-                times[name].append(seconds); peaks[name].append(peak)
-        row(f'30-min record {Path(record).name}, whole command (CSV + figure)', {n: (t, peaks[n]) for n, t in times.items()},
-            lambda t, p: f'median {statistics.median(t):.2f} s (min {min(t):.2f}), peak RSS {max(p):,.0f} MB')
+        for label, figure in (('CSV + figure', ['--output_fig', f'{d}/b.png']), ('CSV only', [])):
+            times = {name: [] for name in commands}
+            peaks = {name: [] for name in commands}
+            for i in range(args.repeats):
+                for name, ecg_nb in commands.items():
+                    seconds, peak = run([ecg_nb, 'predict', record + '.hea', *model_of[name], '--output', f'{d}/b.csv', *figure])
+                    times[name].append(seconds); peaks[name].append(peak)
+            row(f'30-min record {Path(record).name}, whole command ({label})', {n: (t, peaks[n]) for n, t in times.items()},
+                lambda t, p: f'median {statistics.median(t):.2f} s (min {min(t):.2f}), peak RSS {max(p):,.0f} MB')
+        if not args.day: return
         rec = wfdb.rdrecord(record, channels=[0], physical=False)
         day = np.tile(rec.d_signal[:, 0], 48)[:, None]
         wfdb.wrsamp('day', fs=rec.fs, units=['mV'], sig_name=[rec.sig_name[0]], d_signal=day, fmt=['16'],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import builtins
+import os
 import sys
 from pathlib import Path
 
@@ -27,8 +28,9 @@ def _add_data_options(parser):
 
 def _headless_plots():
     "Pick matplotlib's file-only backend outside notebooks: the command writes PNGs and needs no display."
-    import matplotlib
-    if 'ipykernel' not in sys.modules: matplotlib.use('Agg')
+    if 'matplotlib' in sys.modules:
+        if 'ipykernel' not in sys.modules: sys.modules['matplotlib'].use('Agg')
+    elif 'ipykernel' not in sys.modules: os.environ['MPLBACKEND'] = 'Agg'  # read when matplotlib is imported: a command without a figure never imports it
 
 def _download(args):
     download_mitdb(args.data_dir)
