@@ -95,7 +95,7 @@ clean:
 NOTEBOOKS := $(sort $(wildcard nbs/[0-9]*.ipynb)) nbs/index.ipynb
 run-notebooks: install
 	cd nbs && for nb in $(notdir $(NOTEBOOKS)); do \
-		echo "executing $$nb"; ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		echo "executing $$nb"; $(abspath $(BIN))/jupyter nbconvert --to notebook --execute --inplace \
 			--ExecutePreprocessor.timeout=3600 $$nb || exit 1; \
-		../$(BIN)/python -c "import sys; from ecg_nb.kfold import strip_backend_logs; strip_backend_logs(sys.argv[1])" $$nb; done
+		$(abspath $(BIN))/python -c "import sys; from ecg_nb.kfold import strip_backend_logs; strip_backend_logs(sys.argv[1])" $$nb; done
 	$(BIN)/nbdev_clean
