@@ -27,7 +27,7 @@ from keras import layers
 
 # %% auto 0
 __all__ = ['INTERPATIENT_CLASSES', 'keras_layer', 'build_model', 'layer_table', 'class_weights', 'train', 'load_model', 'resave',
-           'InterpatientBeats', 'interpatient_beats', 'train_interpatient', 'prior_correction']
+           'InterpatientBeats', 'interpatient_beats', 'augmented', 'train_interpatient', 'prior_correction']
 
 # %% ../nbs/02_model.ipynb 6
 def keras_layer(layer:Layer, # from an `Architecture`
@@ -262,6 +262,21 @@ def _op_determinism(on:bool):
 
 
 # %% ../nbs/02_model.ipynb 40
+def augmented(windows:np.ndarray, # (m, 234, 2) float32 [beat, template] windows
+              rng:np.random.Generator, # the draws
+              amplitude:float=0., # scale each window (both channels) by a factor drawn from [1 - amplitude, 1 + amplitude]
+              slope:float=0., # add to the beat a straight line from -s to +s across the window, s drawn from [-slope, slope]
+              noise:float=0., # add white Gaussian noise of this standard deviation to the beat
+             )->np.ndarray: # (m, 234, 2) float32, a new array
+    "Training windows as a less clean recording would give them; in units of the patient's R amplitude, as the windows are."
+    out = np.array(windows, np.float32, copy=True)
+    m, t = out.shape[:2]
+    if amplitude: out *= rng.uniform(1 - amplitude, 1 + amplitude, (m, 1, 1)).astype(np.float32)
+    if slope: out[..., 0] += rng.uniform(-slope, slope, (m, 1)).astype(np.float32) * np.linspace(-1, 1, t, dtype=np.float32)
+    if noise: out[..., 0] += rng.normal(0., noise, (m, t)).astype(np.float32)
+    return out
+
+# %% ../nbs/02_model.ipynb 41
 def train_interpatient(windows:np.ndarray, # (m, 234, 2) float32 [beat, template] (`InterpatientBeats.windows`)
                        features:np.ndarray, # (m, 19) float32 (`InterpatientBeats.features`)
                        labels:np.ndarray, # (m,) int 0..3 for N, S, V, F
@@ -270,6 +285,9 @@ def train_interpatient(windows:np.ndarray, # (m, 234, 2) float32 [beat, template
                        batch_size:int=256, # beats per gradient step
                        lr:float=1e-3, # Adam learning rate
                        invert:bool=True, # invert each beat's window (beat and template) with probability 1/2, anew each epoch
+                       amplitude:float=0., # augmentation (`augmented`): amplitude factors from [1 - amplitude, 1 + amplitude]
+                       slope:float=0., # augmentation: a line across the beat, ends within +-slope R amplitudes
+                       noise:float=0., # augmentation: white noise on the beat, this standard deviation in R amplitudes
                        deterministic_ops:bool=False, # TensorFlow's deterministic ops, as `train` uses; False: as research trained
                        verbose:int=0, # Keras verbosity of each epoch's fit
                       )->keras.Model: # the trained `INTERPATIENT` model (4 softmax outputs: N, S, V, F)
@@ -279,13 +297,16 @@ def train_interpatient(windows:np.ndarray, # (m, 234, 2) float32 [beat, template
     n_classes = len(INTERPATIENT_CLASSES)
     if len(labels) and not 0 <= labels.min() <= labels.max() < n_classes: raise ValueError('labels must be 0..3 (N, S, V, F)')
     rng = np.random.default_rng(seed)
+    augment_rng = np.random.default_rng([seed, 1])  # draws of their own: without augmentation, the recipe's to the bit
     with _op_determinism(deterministic_ops):
         model = build_model(architecture=INTERPATIENT, n_classes=n_classes, lr=lr, seed=seed)  # seeds the backend first
         weights = class_weights(labels, n_classes)
         for _ in range(epochs):
             # the same draws as research's loop, in the same order: one sign per beat and epoch
             signs = rng.choice(np.array([-1., 1.], np.float32), size=(len(labels), 1, 1))
-            model.fit({'win': windows * signs if invert else windows, 'feat': features}, labels, batch_size=batch_size,
+            batch = windows * signs if invert else windows
+            if amplitude or slope or noise: batch = augmented(batch, augment_rng, amplitude, slope, noise)
+            model.fit({'win': batch, 'feat': features}, labels, batch_size=batch_size,
                       epochs=1, class_weight=weights, shuffle=True, verbose=verbose)
     return model
 
@@ -299,4 +320,3 @@ def prior_correction(labels:np.ndarray, # (m,) int 0..3: the training labels
         raise ValueError(f'no {", ".join(absent)} beats among the labels: a class never trained on has no prior to correct')
     weights = class_weights(labels, len(INTERPATIENT_CLASSES))
     return np.array([weights[c] for c in range(len(INTERPATIENT_CLASSES))]) ** alpha
-
