@@ -150,6 +150,10 @@ def _predictor(paths:list[Path], classes:tuple|None, scheme:str|None, engine:str
             raise EcgDataError(f'{path}: its classes, inputs or prior correction differ from those of {paths[0].name}; '
                                'an ensemble needs the same')
         _check_model_fits(m, path, classes, inputs)
+        correction = np.asarray(card.prior_correction if card else (), np.float64)
+        if len(correction) and not (len(correction) == len(classes) and np.isfinite(correction).all() and (correction > 0).all()):
+            raise EcgDataError(f'{path}: its card\'s prior correction {list(card.prior_correction)} is not one positive number '
+                               f'per class ({len(classes)})')
     trained_on = tuple(sorted({r for card in cards if card is not None for r in card.trained_on}))
     return Predictor(models, classes, description, trained_on, inputs, cards[0].prior_correction if cards[0] else (),
                      cards[0].measured if cards[0] else '')

@@ -400,3 +400,17 @@ def test_the_wheel_ships_the_default_model(tmp_path):
     with zipfile.ZipFile(wheel) as z:
         shipped = {Path(n).name: z.read(n) for n in z.namelist() if n.startswith('ecg_nb/models/aami_interpatient/')}
     assert shipped == {p.name: p.read_bytes() for p in sorted(DEFAULT_MODEL.glob('*.keras'))} and len(shipped) == 5
+
+
+def test_a_card_with_an_impossible_prior_correction_is_refused(tmp_path):
+    "A correction that would divide by zero (or is not one number per class) is named, not computed with."
+    import dataclasses
+    from ecg_nb.data import read_model_info, write_model_info
+    from ecg_nb.predict import DEFAULT_MODEL
+    for bad in ((0.7, 1.9, 0.0, 2.3), (1.0, 1.0, 1.0), (1.0, float('nan'), 1.0, 1.0)):
+        model = tmp_path/'one.keras'
+        shutil.copy(sorted(DEFAULT_MODEL.glob('*.keras'))[0], model)
+        write_model_info(model, dataclasses.replace(read_model_info(model), prior_correction=bad))
+        proc = run_cli('predict', EXCERPT_DIR/'232.hea', '--model', model, '--output', 'x.csv', cwd=tmp_path)
+        assert proc.returncode == 1 and 'prior correction' in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+        assert not (tmp_path/'x.csv').exists()
