@@ -128,7 +128,9 @@ def _report(args):
 def _predict(args):
     from ecg_nb.predict import predict_file
     if (args.input is None) == (args.input_option is None):
-        args.usage_error('give the ECG file once: as the first argument, or as --input FILE')
+        message = 'give the ECG file once: as the first argument, or as --input FILE'
+        if args.input is None: args.usage_error(message)  # none at all: a usage error (exit 2), as argparse says it
+        raise EcgDataError(message)
     args.input = args.input or args.input_option
     _headless_plots()
     output = args.output or f'{Path(args.input).stem}_beats.csv'

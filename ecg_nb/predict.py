@@ -105,7 +105,8 @@ def _check_model_fits(m, path:Path, classes:tuple, inputs:str):
     if not fits:
         what = ('its beat windows (234, 2) and 19 features' if inputs == 'beat_inputs' else
                 'the 1000-sample single-lead beat windows (1000, 1) that ecg_nb cuts')
-        raise EcgDataError(f'{path}: expects input of shape {", ".join(f"{k} {v}" for k, v in shapes.items())}, not {what}')
+        shown = str(next(iter(shapes.values()))) if len(shapes) == 1 else ', '.join(f'{k} {v}' for k, v in shapes.items())
+        raise EcgDataError(f'{path}: expects input of shape {shown}, not {what}')
     n_out = m.n_classes if isinstance(m, NumpyModel) else m.output_shape
     if not isinstance(m, NumpyModel):
         if not (isinstance(n_out, tuple) and len(n_out) == 2):
