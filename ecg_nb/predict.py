@@ -304,8 +304,10 @@ def predict_file(path:str|Path, # the ECG: CSV, .mat or WFDB
     "Classify every beat of an ECG file; write all of the outputs asked for, or none of them."
     import pandas as pd
     _check_options(output_fig, chunk_s, fs, scale)
-    check_outputs({'--output': output, '--summary': summary_path, '--output_fig': output_fig},
-                  {'ECG file': ecg_input_files(path), 'model': model, 'run folder': run, 'R-peak file': r_peaks})
+    models = Path(model) if model is not None else DEFAULT_MODEL if run is None else None
+    check_outputs({'--output': output, '--summary': summary_path, '--output_fig': output_fig},  # nothing written over a model
+                  {'ECG file': ecg_input_files(path), 'model': sorted(models.glob('*.keras')) if models and models.is_dir() else models,
+                   'run folder': run, 'R-peak file': r_peaks})
     ecg = check_signal(load_signal(path, fs, column, scale, lead))  # bad input fails before anything loads
     given = read_r_peaks(r_peaks, ecg.fs, len(ecg.samples)) if r_peaks is not None else None
     predictor = load_predictor(model, run, scheme)

@@ -414,3 +414,15 @@ def test_a_card_with_an_impossible_prior_correction_is_refused(tmp_path):
         proc = run_cli('predict', EXCERPT_DIR/'232.hea', '--model', model, '--output', 'x.csv', cwd=tmp_path)
         assert proc.returncode == 1 and 'prior correction' in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
         assert not (tmp_path/'x.csv').exists()
+
+
+def test_no_output_is_written_over_a_model_of_the_ensemble(tmp_path):
+    "An output path that is one of the ensemble's model files (the shipped folder's, or another) is refused before any work."
+    from ecg_nb.predict import DEFAULT_MODEL
+    ensemble = tmp_path/'ensemble'
+    shutil.copytree(DEFAULT_MODEL, ensemble)
+    before = {p.name: p.read_bytes() for p in ensemble.iterdir()}
+    for option in ('--output', '--summary'):
+        proc = run_cli('predict', EXCERPT_DIR/'232.hea', '--model', ensemble, option, ensemble/'seed_2.keras', cwd=tmp_path)
+        assert_one_line_error(proc, f'{option} {ensemble/"seed_2.keras"}', 'is the model this command reads')
+    assert {p.name: p.read_bytes() for p in ensemble.iterdir()} == before
