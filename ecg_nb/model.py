@@ -141,7 +141,9 @@ def train(model:keras.Model, # a compiled model, e.g. from `build_model`
         if class_weight != 'balanced': raise ValueError(f"class_weight must be None, 'balanced' or a dict, not {class_weight!r}")
         class_weight = class_weights(y[fit_idx], n_classes)
     monitor = 'val_loss' if validation_data is not None else 'loss'
-    callbacks = [_EpochTimer(Path(out_dir)/PROGRESS if out_dir is not None else None, epochs)]
+    progress = Path(out_dir)/PROGRESS if out_dir is not None else None
+    if progress is not None and progress.exists(): progress = None  # not ours: neither written over nor removed
+    callbacks = [_EpochTimer(progress, epochs)]
     if early_stopping:
         callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=early_stopping, restore_best_weights=True))
     if out_dir is not None:
@@ -157,7 +159,7 @@ def train(model:keras.Model, # a compiled model, e.g. from `build_model`
     history['seconds'] = callbacks[0].seconds
     if out_dir is not None:
         with atomic_path(out_dir/'history.csv') as tmp: history.to_csv(tmp, index=False)
-        if callbacks[0].wrote: (out_dir/PROGRESS).unlink()  # ours, and the history says it all now
+        if callbacks[0].wrote: progress.unlink()  # ours, and the history says it all now
     return history
 
 # %% ../nbs/02_model.ipynb 19
@@ -175,7 +177,7 @@ class _EpochTimer(keras.callbacks.Callback):
                 tmp.write_text(json.dumps({'epoch': epoch + 1, 'epochs': self.epochs, 'seconds': round(sum(self.seconds), 1)}))
             self.wrote = True
 
-# %% ../nbs/02_model.ipynb 26
+# %% ../nbs/02_model.ipynb 27
 def load_model(path:str|Path, # a `.keras` file written by `train`
                compile:bool=True, # restore its training configuration (False: to predict with, and no warnings about an optimizer)
               )->keras.Model:
@@ -188,7 +190,7 @@ def load_model(path:str|Path, # a `.keras` file written by `train`
         why = (str(e).strip().splitlines() or [''])[0][:200]
         raise EcgDataError(f'{path}: not a readable Keras model ({type(e).__name__}: {why})') from None
 
-# %% ../nbs/02_model.ipynb 30
+# %% ../nbs/02_model.ipynb 31
 def resave(source:str|Path, # a .keras file whose layers are `architecture`'s, by name (e.g. a research model)
            target:str|Path, # the .keras file to write (atomically)
            architecture:Architecture, # what the model is: the new file is built from it and named after it
@@ -217,7 +219,7 @@ def resave(source:str|Path, # a .keras file whose layers are `architecture`'s, b
         if info is not None: _add_info(tmp, info)
     return fresh
 
-# %% ../nbs/02_model.ipynb 34
+# %% ../nbs/02_model.ipynb 35
 class InterpatientBeats(NamedTuple):
     "The inter-patient model's training beats: its two inputs, the labels and each beat's record."
     windows: np.ndarray  # (m, 234, 2) float32: the scaled beat window beside the patient's running template
@@ -232,11 +234,11 @@ def interpatient_beats(data_dir:str|Path|None, # database folder, or 'excerpt' (
                        lead:str='MLII', # the lead the model was trained on; a record without it is refused
                       )->InterpatientBeats: # the N, S, V and F beats of the records, in record order
     "Training beats of the inter-patient model: `beat_inputs` of every reference beat, the AAMI classes N, S, V and F kept."
-    aami, parts = SCHEMES['aami'], []
+    aami, parts, folder = SCHEMES['aami'], [], resolve_data_dir(data_dir, verbose=False)
     for name in records:
         rec = read_record(name, data_dir, lead=lead)  # a fallback lead is refused below, after the reason that comes first
         beats = np.isin(rec.ann_symbol, BEAT_SYMBOLS)  # every beat, Q too: it is a neighbour for the rhythm features
-        where = resolve_data_dir(data_dir, verbose=False)/name
+        where = folder/name
         if (paced := int(np.isin(rec.ann_symbol[beats], ('/', 'f')).sum())):
             raise EcgDataError(f'{where}: record {name} is paced ({paced:,} paced or fusion-of-paced beats); the inter-patient '
                                "model is trained without paced records (AAMI; de Chazal's DS1 and DS2 leave out 102, 104, "
@@ -249,7 +251,7 @@ def interpatient_beats(data_dir:str|Path|None, # database folder, or 'excerpt' (
     if not parts: raise EcgDataError('interpatient_beats: no records given')
     return InterpatientBeats(*(np.concatenate(arrays) for arrays in zip(*parts)))
 
-# %% ../nbs/02_model.ipynb 39
+# %% ../nbs/02_model.ipynb 40
 @contextlib.contextmanager
 def _op_determinism(on:bool):
     "TensorFlow's deterministic ops on or off for a block (they pick other kernels, so other round-off), then as they were."
@@ -261,7 +263,7 @@ def _op_determinism(on:bool):
     finally: (config.enable_op_determinism if was else config.disable_op_determinism)()
 
 
-# %% ../nbs/02_model.ipynb 40
+# %% ../nbs/02_model.ipynb 41
 def augmented(windows:np.ndarray, # (m, 234, 2) float32 [beat, template] windows
               rng:np.random.Generator, # the draws
               amplitude:float=0., # scale each window (both channels) by a factor drawn from [1 - amplitude, 1 + amplitude]
@@ -276,7 +278,7 @@ def augmented(windows:np.ndarray, # (m, 234, 2) float32 [beat, template] windows
     if noise: out[..., 0] += rng.normal(0., noise, (m, t)).astype(np.float32)
     return out
 
-# %% ../nbs/02_model.ipynb 41
+# %% ../nbs/02_model.ipynb 42
 def train_interpatient(windows:np.ndarray, # (m, 234, 2) float32 [beat, template] (`InterpatientBeats.windows`)
                        features:np.ndarray, # (m, 19) float32 (`InterpatientBeats.features`)
                        labels:np.ndarray, # (m,) int 0..3 for N, S, V, F

@@ -60,8 +60,8 @@ class Predictor:
         if not n: return np.zeros((0, len(self.classes)), np.float32)
         outputs = []
         for m in self.models:
-            # numpy: 256 beats a pass suit the seed's fused convolutions, 1024 the small inter-patient network
-            p = m.predict(beats, batch_size=(1024 if self.inputs == 'beat_inputs' else 256) if isinstance(m, NumpyModel) else 1024, verbose=0)
+            # 256 beats a pass suit the seed's fused numpy convolutions; 1024 the small inter-patient network, and Keras
+            p = m.predict(beats, batch_size=256 if isinstance(m, NumpyModel) and self.inputs == 'window' else 1024, verbose=0)
             if not np.isfinite(p).all():  # NaN weights, say: every beat would silently become the first class
                 name = m.source if isinstance(m, NumpyModel) else getattr(m, 'name', 'a model')
                 raise EcgDataError(f'{name}: gives non-finite class probabilities (NaN or infinite weights?); '
@@ -121,7 +121,10 @@ def model_classes(path:Path, # a .keras file
                   scheme:str|None=None, # the scheme the caller expects (None: whatever the model's card says)
                  )->tuple: # the class labels of the model's outputs, in order
     "A model's classes, from the card inside its file; a model saved without a card needs `scheme`."
-    info = read_model_info(path)
+    return _classes(read_model_info(path), path, scheme)
+
+def _classes(info:ModelInfo|None, path:Path, scheme:str|None)->tuple:
+    "`model_classes` from a card already read."
     if info is not None:
         if scheme is not None and SCHEMES[scheme].classes != info.classes:
             raise EcgDataError(f'{path}: outputs the classes {", ".join(info.classes)} ({info.scheme} scheme), not those '
@@ -143,21 +146,20 @@ def _predictor(paths:list[Path], classes:tuple|None, scheme:str|None, engine:str
     "The models of `paths`, checked against their cards and each other: one class list, one kind of input, one correction."
     cards = [read_model_info(p) for p in paths]
     models = [_load_model(p, engine) for p in paths]
-    classes = classes or model_classes(paths[0], scheme)
+    classes = classes or _classes(cards[0], paths[0], scheme)
     inputs = _inputs_of(cards[0], paths[0])
-    for path, card, m in zip(paths, cards, models):
-        if model_classes(path, scheme) != classes or _inputs_of(card, path) != inputs or \
-           (card.prior_correction if card else ()) != (cards[0].prior_correction if cards[0] else ()):
+    corrections = [card.prior_correction if card else () for card in cards]
+    for path, card, m, correction in zip(paths, cards, models, corrections):
+        if _classes(card, path, scheme) != classes or _inputs_of(card, path) != inputs or correction != corrections[0]:
             raise EcgDataError(f'{path}: its classes, inputs or prior correction differ from those of {paths[0].name}; '
                                'an ensemble needs the same')
         _check_model_fits(m, path, classes, inputs)
-        correction = np.asarray(card.prior_correction if card else (), np.float64)
-        if len(correction) and not (len(correction) == len(classes) and np.isfinite(correction).all() and (correction > 0).all()):
-            raise EcgDataError(f'{path}: its card\'s prior correction {list(card.prior_correction)} is not one positive number '
+        values = np.asarray(correction, np.float64)
+        if len(values) and not (len(values) == len(classes) and np.isfinite(values).all() and (values > 0).all()):
+            raise EcgDataError(f'{path}: its card\'s prior correction {list(correction)} is not one positive number '
                                f'per class ({len(classes)})')
     trained_on = tuple(sorted({r for card in cards if card is not None for r in card.trained_on}))
-    return Predictor(models, classes, description, trained_on, inputs, cards[0].prior_correction if cards[0] else (),
-                     cards[0].measured if cards[0] else '')
+    return Predictor(models, classes, description, trained_on, inputs, corrections[0], cards[0].measured if cards[0] else '')
 
 def load_predictor(model:str|Path|None=None, # a .keras file, or a folder of them (an ensemble)
                    run:str|Path|None=None, # or a k-fold run folder: all its fold models
@@ -304,10 +306,9 @@ def predict_file(path:str|Path, # the ECG: CSV, .mat or WFDB
     "Classify every beat of an ECG file; write all of the outputs asked for, or none of them."
     import pandas as pd
     _check_options(output_fig, chunk_s, fs, scale)
-    models = Path(model) if model is not None else DEFAULT_MODEL if run is None else None
+    models = _model_files(Path(model) if model is not None else DEFAULT_MODEL) if run is None else None
     check_outputs({'--output': output, '--summary': summary_path, '--output_fig': output_fig},  # nothing written over a model
-                  {'ECG file': ecg_input_files(path), 'model': sorted(models.glob('*.keras')) if models and models.is_dir() else models,
-                   'run folder': run, 'R-peak file': r_peaks})
+                  {'ECG file': ecg_input_files(path), 'model': models, 'run folder': run, 'R-peak file': r_peaks})
     ecg = check_signal(load_signal(path, fs, column, scale, lead))  # bad input fails before anything loads
     given = read_r_peaks(r_peaks, ecg.fs, len(ecg.samples)) if r_peaks is not None else None
     predictor = load_predictor(model, run, scheme)

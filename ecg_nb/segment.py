@@ -45,24 +45,23 @@ ARTEFACT_K = 8.0
 INIT_CAP = 2.0  # the 2-s learning phase is capped at 2x the first block's typical level (clean records: at most 1.15x)
 
 
-def _lowpass(x, fs, hi, order=4):
-    "Zero-phase Butterworth low-pass, run forwards and backwards as `_bandpass` is."
+def _zero_phase(sos, x):
+    "A filter run forwards and backwards (cheaper than sosfiltfilt's padding), each pass started at the signal's end value."
     from scipy import signal as sps
-    sos = sps.butter(order, min(hi, 0.45 * fs), btype='low', fs=fs, output='sos')
     zi = sps.sosfilt_zi(sos)
     y, _ = sps.sosfilt(sos, x, zi=zi * x[0])
     y, _ = sps.sosfilt(sos, y[::-1], zi=zi * y[-1])
     return y[::-1]
 
+def _lowpass(x, fs, hi, order=4):
+    "Zero-phase Butterworth low-pass."
+    from scipy import signal as sps
+    return _zero_phase(sps.butter(order, min(hi, 0.45 * fs), btype='low', fs=fs, output='sos'), x)
+
 def _bandpass(x, fs, lo, hi, order=2):
-    "Zero-phase Butterworth band-pass (forward+backward sosfilt; cheaper than sosfiltfilt's padding)."
+    "Zero-phase Butterworth band-pass."
     from scipy import signal as sps  # here, not at the top: scipy.signal takes a second to import
-    hi = min(hi, 0.45 * fs)
-    sos = sps.butter(order, [lo, hi], btype='band', fs=fs, output='sos')
-    zi = sps.sosfilt_zi(sos)
-    y, _ = sps.sosfilt(sos, x, zi=zi * x[0])
-    y, _ = sps.sosfilt(sos, y[::-1], zi=zi * y[-1])
-    return y[::-1]
+    return _zero_phase(sps.butter(order, [lo, min(hi, 0.45 * fs)], btype='band', fs=fs, output='sos'), x)
 
 
 def _moving_sum(x, w):
