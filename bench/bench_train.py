@@ -6,13 +6,20 @@ second. The baseline is a plain `model.fit` on numpy arrays with Keras' defaults
 The model is never changed; only how it is fed and compiled.
 
 With `--processes N`, N copies of the script run the batch-128 plain fit at the same time, each with one
-TensorFlow thread, and the sum of their rates is printed: that is how `ecg_nb kfold --jobs 2 --threads 1`
-uses a 2-core machine.
+thread, and the sum of their rates is printed: that is how `ecg_nb kfold --jobs 2 --threads 1` uses a 2-core
+machine.
+
+With `--backends tensorflow jax torch`, the batch-128 plain fit runs under each Keras backend in turn (a fresh
+process each, as `KERAS_BACKEND` must be set before Keras is imported), with the backend's default threads, with
+one thread, and as 2 processes x 1 thread, all in one table; the same beats, the same model, and the loss of
+the timed epoch beside each rate, so that a fast backend that learns differently shows it.
 
 Usage: KERAS_BACKEND=tensorflow python bench/bench_train.py [--beats 20000] [--data_dir DIR] [--processes 2]
+       python bench/bench_train.py --backends tensorflow jax torch [--beats 20000]
 """
 import argparse
 import datetime
+import importlib.util
 import os
 import platform
 import time
@@ -30,23 +37,17 @@ def main():
     parser.add_argument('--beats', type=int, default=20000)
     parser.add_argument('--data_dir')
     parser.add_argument('--variants', nargs='+', help='run only the variants whose names contain one of these')
-    parser.add_argument('--threads', type=int, default=0, help='TensorFlow intra-op threads (0: default)')
+    parser.add_argument('--threads', type=int, default=0, help='intra-op threads of the backend (0: its default)')
     parser.add_argument('--processes', type=int, default=0, help='run N single-thread copies at once and sum')
+    parser.add_argument('--backends', nargs='+', help='compare these Keras backends side by side (tensorflow, jax, torch)')
     args = parser.parse_args()
+    if args.backends: return compare_backends(args)
     if args.processes:
-        import subprocess, sys
-        command = [sys.executable, __file__, '--beats', str(args.beats), '--threads', '1', '--variants', 'batch 128, plain']
-        if args.data_dir: command += ['--data_dir', args.data_dir]
-        procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-                 for _ in range(args.processes)]
-        rates = [float(p.communicate()[0].strip().splitlines()[-1].split('|')[2].replace(',', '')) for p in procs]
+        rates = [rate for rate, _ in plain_fits(args, [os.environ.get('KERAS_BACKEND', 'tensorflow')] * args.processes, threads=1)]
         print(f'| train, batch 128, plain fit, {args.processes} processes x 1 thread (sum) | {sum(rates):,.0f} | '
               f'per process: {", ".join(f"{r:,.0f}" for r in rates)} |')
         return
-    if args.threads:
-        import tensorflow as tf
-        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
+    set_threads(os.environ.get('KERAS_BACKEND', 'tensorflow'), args.threads)
     import keras
     from ecg_nb.model import build_model
     from ecg_nb.segment import build_dataset
@@ -73,10 +74,13 @@ def main():
             import tensorflow as tf
             d = tf.data.Dataset.from_tensor_slices((X[:n], y[:n])).shuffle(n, seed=0).batch(batch_size)
             return dict(x=d.prefetch(tf.data.AUTOTUNE))
-        model.fit(**data(batch_size * max(4, steps_per_execution)), epochs=1, verbose=0)  # compile
+        # compile, with the timed epoch's last, shorter batch too (JAX compiles each batch shape once)
+        model.fit(**data(batch_size * max(4, steps_per_execution) + len(X) % batch_size), epochs=1, verbose=0)
         start = time.perf_counter()
-        model.fit(**data(len(X)), epochs=1, verbose=0)
-        return len(X) / (time.perf_counter() - start)
+        loss = model.fit(**data(len(X)), epochs=1, verbose=0).history['loss'][-1]
+        rate = len(X) / (time.perf_counter() - start)
+        losses.append(loss)
+        return rate
 
     def predict_variant(batch_size, jit=False):
         model = build_model(jit_compile=jit)
@@ -100,6 +104,7 @@ def main():
     }
     if backend != 'tensorflow': variants = {k: v for k, v in variants.items() if 'tf.data' not in k}
     if args.variants: variants = {k: v for k, v in variants.items() if any(s in k for s in args.variants)}
+    losses = []
     print('| variant | beats/s | vs baseline |\n|---|---:|---:|')
     baselines = {}
     for name, run in variants.items():
@@ -108,6 +113,60 @@ def main():
         if 'baseline' in name: baselines[key] = rate
         ratio = rate / baselines[key] if key in baselines else float('nan')
         print(f'| {name} | {rate:,.0f} | {ratio:.2f}x |', flush=True)
+    if losses: print(f'\nloss of the last timed epoch: {losses[-1]:.4f}')
+
+
+def set_threads(backend, threads):
+    "Limit the backend to `threads` intra-op threads (0: leave its default); before it computes anything."
+    if not threads: return
+    if backend == 'tensorflow':
+        import tensorflow as tf
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    elif backend == 'torch':
+        import torch
+        torch.set_num_threads(threads); torch.set_num_interop_threads(1)
+    # jax: XLA's CPU threads are set through XLA_FLAGS before it starts (see plain_fits)
+
+
+def plain_fits(args, backends, threads):
+    "Run the batch-128 plain fit once per entry of `backends`, all at the same time; (beats/s, loss) of each."
+    import subprocess, sys
+    procs = []
+    for backend in backends:
+        command = [sys.executable, __file__, '--beats', str(args.beats), '--threads', str(threads), '--variants', 'batch 128, plain']
+        if args.data_dir: command += ['--data_dir', args.data_dir]
+        env = {**os.environ, 'KERAS_BACKEND': backend}
+        if backend == 'jax' and threads == 1:
+            env['XLA_FLAGS'] = (env.get('XLA_FLAGS', '') + ' --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1').strip()
+        procs.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env))
+    results = []
+    for p in procs:
+        lines = p.communicate()[0].strip().splitlines()
+        if p.returncode or not lines: raise SystemExit(f'a {backends[0]} fit failed (exit {p.returncode})')
+        rate = float(next(l for l in lines if l.startswith('| train')).split('|')[2].replace(',', ''))
+        results.append((rate, float(lines[-1].rsplit(' ', 1)[1])))
+    return results
+
+
+def compare_backends(args):
+    "One table: each backend's batch-128 fit, with default threads, one thread, and 2 processes x 1 thread."
+    import importlib.metadata as md
+    versions = ', '.join(f'{name} {md.version(name)}' for name in ('keras', 'tensorflow', 'jax', 'torch')
+                         if importlib.util.find_spec(name))
+    print(f'## {datetime.date.today()} — {machine()}; {versions}\n')
+    print(f'{args.beats:,} beats per timed epoch, batch 128, the seed model; beats/s (higher is better) and the '
+          'loss after that epoch (one epoch from the same initial weights seed).\n')
+    print('| backend | default threads | loss | 1 thread | loss | 2 processes x 1 thread (sum) | vs TensorFlow default |\n'
+          '|---|---:|---:|---:|---:|---:|---:|')
+    reference = None
+    for backend in args.backends:
+        (default, loss_default), = plain_fits(args, [backend], threads=0)
+        (one, loss_one), = plain_fits(args, [backend], threads=1)
+        pair = sum(rate for rate, _ in plain_fits(args, [backend, backend], threads=1))
+        reference = reference or default
+        print(f'| {backend} | {default:,.0f} | {loss_default:.4f} | {one:,.0f} | {loss_one:.4f} | {pair:,.0f} | '
+              f'{default / reference:.2f}x (pair {pair / reference:.2f}x) |', flush=True)
 
 
 if __name__ == '__main__': main()

@@ -260,6 +260,7 @@ def report_markdown(run_dir:str|Path, # the run folder (links in the report are 
     run_dir = Path(run_dir)
     manifest = load_manifest(run_dir)
     p, pooled = manifest['parameters'], summary.pooled
+    config = RunConfig.from_json(p, run_dir/'manifest.json')  # settings added since read as they ran
     pm = lambda metric, of=None: _pct(summary.mean(metric, of)) + (f' ± {sd:.2%}' if (sd := summary.sd(metric, of)) is not None else '')
     data = ('synthetic beats' if p['synthetic'] else 'the embedded excerpt (5 records x 5 min)' if p['data_dir'] == 'excerpt'
             else f'{len(p["records"]) if p["records"] else "all"} MIT-BIH records')
@@ -293,7 +294,7 @@ def report_markdown(run_dir:str|Path, # the run folder (links in the report are 
              f'| split | `{p["split"]}`, {p["k"]} fold(s); {len(summary.folds)} of {summary.folds_total} complete |',
              f'| data | {data}, class scheme `{p["scheme"]}`: {manifest["beats"]:,} beats '
              f'({", ".join(f"{c} {n:,}" for c, n in manifest["class_counts"].items())}) |',
-             f'| training | at most {p["epochs"]} epoch(s), batch {p["batch_size"]}, Adam lr {p["lr"]}, early stopping '
+             f'| training | at most {p["epochs"]} epoch(s), batch {p["batch_size"]}, Adam lr {p["lr"]} ({config.lr_schedule}), early stopping '
              f'{p["early_stopping"] or "off"}, class weights {p["class_weight"] or "none"}, '
              f'{p["validation_fraction"]:.0%} of each training fold for validation, seed {p["seed"]} |',
              f'| software | ecg_nb {manifest["versions"].get("ecg_nb")}, TensorFlow {manifest["versions"].get("tensorflow")}, '

@@ -293,6 +293,7 @@ def augmented(windows:np.ndarray, # (m, 234, 2) float32 [beat, template] windows
               amplitude:float=0., # scale each window (both channels) by a factor drawn from [1 - amplitude, 1 + amplitude]
               slope:float=0., # add to the beat a straight line from -s to +s across the window, s drawn from [-slope, slope]
               noise:float=0., # add white Gaussian noise of this standard deviation to the beat
+              shift:int=0, # move the beat by a whole number of samples drawn from [-shift, shift], its edge values held
              )->np.ndarray: # (m, 234, 2) float32, a new array
     "Training windows as a less clean recording would give them; in units of the patient's R amplitude, as the windows are."
     out = np.array(windows, np.float32, copy=True)
@@ -300,6 +301,9 @@ def augmented(windows:np.ndarray, # (m, 234, 2) float32 [beat, template] windows
     if amplitude: out *= rng.uniform(1 - amplitude, 1 + amplitude, (m, 1, 1)).astype(np.float32)
     if slope: out[..., 0] += rng.uniform(-slope, slope, (m, 1)).astype(np.float32) * np.linspace(-1, 1, t, dtype=np.float32)
     if noise: out[..., 0] += rng.normal(0., noise, (m, t)).astype(np.float32)
+    if shift:  # an R peak placed a few samples off, as a detector may place it; the template stays on the R peak
+        source = np.clip(np.arange(t) - rng.integers(-shift, shift + 1, (m, 1)), 0, t - 1)
+        out[..., 0] = np.take_along_axis(out[..., 0], source, axis=1)
     return out
 
 # %% ../nbs/02_model.ipynb 43
@@ -314,6 +318,7 @@ def train_interpatient(windows:np.ndarray, # (m, 234, 2) float32 [beat, template
                        amplitude:float=0., # augmentation (`augmented`): amplitude factors from [1 - amplitude, 1 + amplitude]
                        slope:float=0., # augmentation: a line across the beat, ends within +-slope R amplitudes
                        noise:float=0., # augmentation: white noise on the beat, this standard deviation in R amplitudes
+                       shift:int=0, # augmentation: the beat moved by up to this many samples either way
                        deterministic_ops:bool=False, # TensorFlow's deterministic ops, as `train` uses; False: as research trained
                        verbose:int=0, # Keras verbosity of each epoch's fit
                       )->keras.Model: # the trained `INTERPATIENT` model (4 softmax outputs: N, S, V, F)
@@ -331,7 +336,7 @@ def train_interpatient(windows:np.ndarray, # (m, 234, 2) float32 [beat, template
             # the same draws as research's loop, in the same order: one sign per beat and epoch
             signs = rng.choice(np.array([-1., 1.], np.float32), size=(len(labels), 1, 1))
             batch = windows * signs if invert else windows
-            if amplitude or slope or noise: batch = augmented(batch, augment_rng, amplitude, slope, noise)
+            if amplitude or slope or noise or shift: batch = augmented(batch, augment_rng, amplitude, slope, noise, shift)
             model.fit({'win': batch, 'feat': features}, labels, batch_size=batch_size,
                       epochs=1, class_weight=weights, shuffle=True, verbose=verbose)
     return model
