@@ -27,11 +27,11 @@ from .data import (BACKEND_LOG, PROGRESS, EcgDataError, Dataset, ModelInfo, PACK
 from .segment import build_dataset
 
 # %% auto 0
-__all__ = ['SPLITS', 'PROTOCOLS', 'SAME_SUBJECT', 'DS1', 'DS2', 'METRICS', 'KFOLD_NOTEBOOK', 'FOLD_REPORT', 'PROGRESS_EVERY_S',
-           'subjects', 'make_folds', 'fold_indices', 'setting', 'RunConfig', 'Run', 'load_or_make_folds', 'Metrics',
-           'confusion_figure', 'predictions_table', 'train_fold', 'kfold_template', 'strip_backend_logs',
-           'report_parameters', 'execute_report', 'load_run_data', 'check_run_data', 'start_run', 'prepare_run',
-           'finish_fold', 'record_fold', 'fold_progress', 'run_kfold']
+__all__ = ['SPLITS', 'PROTOCOLS', 'SAME_SUBJECT', 'DS1', 'DS2', 'ADDED_SETTINGS', 'METRICS', 'KFOLD_NOTEBOOK', 'FOLD_REPORT',
+           'PROGRESS_EVERY_S', 'subjects', 'make_folds', 'fold_indices', 'setting', 'RunConfig', 'Run',
+           'load_or_make_folds', 'Metrics', 'confusion_figure', 'predictions_table', 'train_fold', 'kfold_template',
+           'strip_backend_logs', 'report_parameters', 'execute_report', 'load_run_data', 'check_run_data', 'start_run',
+           'prepare_run', 'finish_fold', 'record_fold', 'fold_progress', 'run_kfold']
 
 # %% ../nbs/03_kfold.ipynb 6
 SPLITS = ('stratified', 'record', 'ds1ds2')
@@ -97,6 +97,9 @@ def setting(default, # the value when none is given
     "A `RunConfig` field with its description."
     return dataclasses.field(default=default, metadata={'description': description, 'choices': choices})
 
+# settings added after runs were published: a manifest without one was run with this value
+ADDED_SETTINGS = {'lr_schedule': 'constant'}
+
 @dataclass(frozen=True)
 class RunConfig:
     "The settings that decide a k-fold run's results: its data, its folds and its training."
@@ -110,9 +113,11 @@ class RunConfig:
     epochs: int = setting(30, 'maximum epochs per fold')
     batch_size: int = setting(128, 'beats per gradient step')
     lr: float = setting(1e-3, 'Adam learning rate')
+    lr_schedule: str = setting('constant', 'constant; plateau: halve the rate after 3 epochs without a lower validation loss; cosine: down to lr/100',
+                               ('constant', 'plateau', 'cosine'))
     seed: int = setting(0, 'seeds the folds, the validation split, the weights and the shuffling')
     early_stopping: int = setting(0, 'stop a fold after this many epochs without a lower validation loss (0: off)')
-    class_weight: str|None = setting(None, 'balanced: weigh classes by inverse frequency (default: none)', ('balanced',))
+    class_weight: str|None = setting(None, 'balanced: weigh classes by inverse frequency; sqrt: by its square root (default: none)', ('balanced', 'sqrt'))
     validation_fraction: float = setting(0.1, 'share of each training fold held out for validation')
 
     def __post_init__(self):
@@ -157,6 +162,7 @@ class RunConfig:
                  )->RunConfig:
         "The settings a manifest recorded; one clear line when they are not a run's."
         names = set(cls.fields())
+        if isinstance(d, dict): d = {**{k: v for k, v in ADDED_SETTINGS.items() if k not in d}, **d}
         if not (isinstance(d, dict) and set(d) == names):
             missing, extra = sorted(names - set(d or {})), sorted(set(d or {}) - names)
             raise EcgDataError(f'{where}: not the settings of a run made by this ecg_nb (missing: {", ".join(missing) or "none"}; '
@@ -427,7 +433,7 @@ def train_fold(ds:Dataset, # every beat of the run
     info = ModelInfo(classes=tuple(ds.classes), scheme=ds.scheme, window=ds.X.shape[1], r_offset=ds.X.shape[1] // 2,
                      protocol=PROTOCOLS[split], split=split, trained_on=tuple(sorted(set(ds.record[train_idx].tolist()))),
                      run=run_name, fold=fold)
-    history = train(model, ds.X[train_idx], ds.y[train_idx], epochs=config.epochs, batch_size=config.batch_size,
+    history = train(model, ds.X[train_idx], ds.y[train_idx], epochs=config.epochs, batch_size=config.batch_size, lr_schedule=config.lr_schedule,
                     seed=config.seed, class_weight=config.class_weight, validation_fraction=config.validation_fraction,
                     early_stopping=config.early_stopping or None, out_dir=output_dir, logdir=logdir, verbose=verbose, info=info)
     timings['train_s'] = time.perf_counter() - start

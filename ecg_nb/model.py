@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import time
 import zipfile
@@ -26,7 +27,8 @@ with quiet_backend(): import keras  # the lines TensorFlow writes on import, bef
 from keras import layers
 
 # %% auto 0
-__all__ = ['INTERPATIENT_CLASSES', 'keras_layer', 'build_model', 'layer_table', 'class_weights', 'train', 'load_model', 'resave',
+__all__ = ['CLASS_WEIGHTINGS', 'LR_SCHEDULES', 'PLATEAU_FACTOR', 'PLATEAU_PATIENCE', 'PLATEAU_MIN_LR', 'INTERPATIENT_CLASSES',
+           'keras_layer', 'build_model', 'layer_table', 'class_weights', 'train', 'load_model', 'resave',
            'InterpatientBeats', 'interpatient_beats', 'augmented', 'train_interpatient', 'prior_correction']
 
 # %% ../nbs/02_model.ipynb 6
@@ -100,12 +102,27 @@ def _seed_everything(seed:int):
         tf.config.experimental.enable_op_determinism()
 
 # %% ../nbs/02_model.ipynb 18
+CLASS_WEIGHTINGS = {'balanced': 1., 'sqrt': 0.5}  # name -> power of the inverse frequency
+LR_SCHEDULES = ('constant', 'plateau', 'cosine')
+PLATEAU_FACTOR, PLATEAU_PATIENCE, PLATEAU_MIN_LR = 0.5, 3, 1e-5  # 'plateau': halve after 3 epochs without a lower validation loss
+
 def class_weights(y:np.ndarray, # (n,) integer labels
                   n_classes:int, # number of classes
-                 )->dict: # class index -> weight (n / (n_classes * count)); absent classes get 0
-    "Inverse-frequency ('balanced') class weights."
+                  power:float=1., # 1: inverse frequency ('balanced'); 0.5: its square root ('sqrt', tempered)
+                 )->dict: # class index -> weight; absent classes get 0; the mean weight over the beats is 1
+    "Inverse-frequency class weights, `(n / (n_classes * count)) ** power`, scaled so that the loss keeps its size."
     counts = np.bincount(y, minlength=n_classes)
-    return {c: (len(y) / (n_classes * counts[c]) if counts[c] else 0.) for c in range(n_classes)}
+    weights = np.array([(len(y) / (n_classes * counts[c])) ** power if counts[c] else 0. for c in range(n_classes)])
+    if power != 1: weights *= len(y) / (weights * counts).sum()  # 'balanced' has mean 1 already: left to the bit
+    return {c: float(weights[c]) for c in range(n_classes)}
+
+def _lr_callback(schedule:str, lr:float, epochs:int, monitor:str):
+    "The Keras callback of a learning-rate schedule (None for 'constant')."
+    if schedule == 'plateau':
+        return keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=PLATEAU_FACTOR, patience=PLATEAU_PATIENCE, min_lr=PLATEAU_MIN_LR)
+    if schedule == 'cosine':  # from lr at the first epoch down to lr/100 at the last
+        return keras.callbacks.LearningRateScheduler(lambda epoch: lr / 100 + (lr - lr / 100) * 0.5 * (1 + math.cos(math.pi * epoch / max(1, epochs - 1))))
+    if schedule != 'constant': raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, not {schedule!r}")
 
 def train(model:keras.Model, # a compiled model, e.g. from `build_model`
           X:np.ndarray, # (n, width, 1) float32 training beats
@@ -114,15 +131,16 @@ def train(model:keras.Model, # a compiled model, e.g. from `build_model`
           batch_size:int=128, # beats per gradient step
           lr:float|None=None, # learning rate; None keeps the model's
           seed:int=0, # seeds the validation split, shuffling, dropout and initial weights' RNGs
-          class_weight:str|dict|None=None, # None, 'balanced' or {class: weight}
+          class_weight:str|dict|None=None, # None, 'balanced', 'sqrt' or {class: weight}
           validation_fraction:float=0.1, # stratified share of the training beats held out for validation
           early_stopping:int|None=None, # stop after this many epochs without a lower validation loss
           out_dir:str|Path|None=None, # where model.keras, history.csv and logs/ go (None: nowhere)
           tensorboard:bool=True, # write TensorBoard logs (TensorFlow backend)
           logdir:str|Path|None=None, # TensorBoard folder (default: out_dir/logs)
           verbose:int=2, # Keras verbosity: 2 prints one line per epoch, 1 a progress bar
+          lr_schedule:str='constant', # 'constant', 'plateau' (halve on a validation plateau) or 'cosine' (to lr/100 at the last epoch)
           info:ModelInfo|None=None, # the card saved inside model.keras (classes, input, what it was trained on)
-         )->'pd.DataFrame': # the history: one row per epoch (loss, accuracy, val_loss, val_accuracy, seconds)
+         )->'pd.DataFrame': # the history: one row per epoch (loss, accuracy, val_loss, val_accuracy, learning_rate, seconds)
     "Fit `model` on (X, y) with a validation split carved from them; checkpoint the best model."
     import pandas as pd
     from sklearn.model_selection import train_test_split
@@ -138,12 +156,15 @@ def train(model:keras.Model, # a compiled model, e.g. from `build_model`
         validation_data = (X[val_idx], y[val_idx])
     else: fit_idx, validation_data = np.arange(len(y)), None
     if isinstance(class_weight, str):
-        if class_weight != 'balanced': raise ValueError(f"class_weight must be None, 'balanced' or a dict, not {class_weight!r}")
-        class_weight = class_weights(y[fit_idx], n_classes)
+        if class_weight not in CLASS_WEIGHTINGS:
+            raise ValueError(f"class_weight must be None, {', '.join(map(repr, CLASS_WEIGHTINGS))} or a dict, not {class_weight!r}")
+        class_weight = class_weights(y[fit_idx], n_classes, CLASS_WEIGHTINGS[class_weight])
     monitor = 'val_loss' if validation_data is not None else 'loss'
+    schedule = _lr_callback(lr_schedule, float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)), epochs, monitor)
     progress = Path(out_dir)/PROGRESS if out_dir is not None else None
     if progress is not None and progress.exists(): progress = None  # not ours: neither written over nor removed
-    callbacks = [_EpochTimer(progress, epochs)]
+    timer = _EpochTimer(progress, epochs)
+    callbacks = ([schedule] if schedule else []) + [timer]  # the schedule first: the timer reads the rate it set
     if early_stopping:
         callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=early_stopping, restore_best_weights=True))
     if out_dir is not None:
@@ -156,20 +177,23 @@ def train(model:keras.Model, # a compiled model, e.g. from `build_model`
                     class_weight=class_weight, callbacks=callbacks, shuffle=True, verbose=verbose)
     history = pd.DataFrame(fit.history)
     history.insert(0, 'epoch', np.arange(1, len(history) + 1))
-    history['seconds'] = callbacks[0].seconds
+    history['learning_rate'] = timer.learning_rates  # what each epoch trained with
+    history['seconds'] = timer.seconds
     if out_dir is not None:
         with atomic_path(out_dir/'history.csv') as tmp: history.to_csv(tmp, index=False)
-        if callbacks[0].wrote: progress.unlink()  # ours, and the history says it all now
+        if timer.wrote: progress.unlink()  # ours, and the history says it all now
     return history
 
 # %% ../nbs/02_model.ipynb 19
 class _EpochTimer(keras.callbacks.Callback):
-    "Wall-clock seconds of each epoch; with a `progress` path, the epochs done so far there, for a watcher."
+    "Wall-clock seconds and learning rate of each epoch; with a `progress` path, the epochs done so far there, for a watcher."
     def __init__(self, progress:Path|None=None, epochs:int=0):
         super().__init__()
         self.progress, self.epochs, self.wrote = progress, epochs, False
-    def on_train_begin(self, logs=None): self.seconds = []
-    def on_epoch_begin(self, epoch, logs=None): self._start = time.perf_counter()
+    def on_train_begin(self, logs=None): self.seconds, self.learning_rates = [], []
+    def on_epoch_begin(self, epoch, logs=None):  # after any schedule's on_epoch_begin: the rate this epoch trains with
+        self._start = time.perf_counter()
+        self.learning_rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
     def on_epoch_end(self, epoch, logs=None):
         self.seconds.append(time.perf_counter() - self._start)
         if self.progress is not None:
@@ -177,7 +201,7 @@ class _EpochTimer(keras.callbacks.Callback):
                 tmp.write_text(json.dumps({'epoch': epoch + 1, 'epochs': self.epochs, 'seconds': round(sum(self.seconds), 1)}))
             self.wrote = True
 
-# %% ../nbs/02_model.ipynb 27
+# %% ../nbs/02_model.ipynb 28
 def load_model(path:str|Path, # a `.keras` file written by `train`
                compile:bool=True, # restore its training configuration (False: to predict with, and no warnings about an optimizer)
               )->keras.Model:
@@ -190,7 +214,7 @@ def load_model(path:str|Path, # a `.keras` file written by `train`
         why = (str(e).strip().splitlines() or [''])[0][:200]
         raise EcgDataError(f'{path}: not a readable Keras model ({type(e).__name__}: {why})') from None
 
-# %% ../nbs/02_model.ipynb 31
+# %% ../nbs/02_model.ipynb 32
 def resave(source:str|Path, # a .keras file whose layers are `architecture`'s, by name (e.g. a research model)
            target:str|Path, # the .keras file to write (atomically)
            architecture:Architecture, # what the model is: the new file is built from it and named after it
@@ -219,7 +243,7 @@ def resave(source:str|Path, # a .keras file whose layers are `architecture`'s, b
         if info is not None: _add_info(tmp, info)
     return fresh
 
-# %% ../nbs/02_model.ipynb 35
+# %% ../nbs/02_model.ipynb 36
 class InterpatientBeats(NamedTuple):
     "The inter-patient model's training beats: its two inputs, the labels and each beat's record."
     windows: np.ndarray  # (m, 234, 2) float32: the scaled beat window beside the patient's running template
@@ -251,7 +275,7 @@ def interpatient_beats(data_dir:str|Path|None, # database folder, or 'excerpt' (
     if not parts: raise EcgDataError('interpatient_beats: no records given')
     return InterpatientBeats(*(np.concatenate(arrays) for arrays in zip(*parts)))
 
-# %% ../nbs/02_model.ipynb 40
+# %% ../nbs/02_model.ipynb 41
 @contextlib.contextmanager
 def _op_determinism(on:bool):
     "TensorFlow's deterministic ops on or off for a block (they pick other kernels, so other round-off), then as they were."
@@ -263,7 +287,7 @@ def _op_determinism(on:bool):
     finally: (config.enable_op_determinism if was else config.disable_op_determinism)()
 
 
-# %% ../nbs/02_model.ipynb 41
+# %% ../nbs/02_model.ipynb 42
 def augmented(windows:np.ndarray, # (m, 234, 2) float32 [beat, template] windows
               rng:np.random.Generator, # the draws
               amplitude:float=0., # scale each window (both channels) by a factor drawn from [1 - amplitude, 1 + amplitude]
@@ -278,7 +302,7 @@ def augmented(windows:np.ndarray, # (m, 234, 2) float32 [beat, template] windows
     if noise: out[..., 0] += rng.normal(0., noise, (m, t)).astype(np.float32)
     return out
 
-# %% ../nbs/02_model.ipynb 42
+# %% ../nbs/02_model.ipynb 43
 def train_interpatient(windows:np.ndarray, # (m, 234, 2) float32 [beat, template] (`InterpatientBeats.windows`)
                        features:np.ndarray, # (m, 19) float32 (`InterpatientBeats.features`)
                        labels:np.ndarray, # (m,) int 0..3 for N, S, V, F
