@@ -130,10 +130,10 @@ def start_sweep(sweep:Sweep, # the sweep folder (made if missing)
     asked = json.loads(json.dumps({'base': base.to_json(), 'grid': grid}))
     if sweep.manifest_path.exists():
         manifest = sweep.manifest()
-        then = {'base': manifest['base'], 'grid': manifest['grid']}
-        if then != asked:
-            differences = [base.differences(RunConfig.from_json(then['base'], sweep.manifest_path))]
-            if then['grid'] != asked['grid']: differences.append(f'grid: {then["grid"]} then, {asked["grid"]} now')
+        then = RunConfig.from_json(manifest['base'], sweep.manifest_path)  # settings added since read as they ran
+        if then != base or manifest['grid'] != asked['grid']:
+            differences = [base.differences(then)]
+            if manifest['grid'] != asked['grid']: differences.append(f'grid: {manifest["grid"]} then, {asked["grid"]} now')
             raise EcgDataError(f'{sweep.manifest_path}: this sweep was started with other settings '
                                f'({"; ".join(d for d in differences if d)}); rerun with the same ones to resume, or use a new sweep folder')
         return configs
