@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import EcgDataError, atomic_path
+from .data import EcgDataError, atomic_path, check_outputs, resolve_data_dir
 from .kfold import METRICS, Run, RunConfig, _versions, execute_report, kfold_template, prepare_run, run_kfold
 from .cluster import RunTasks, _local_data_dir, check_cluster_options, connect, run_folds
 
@@ -171,7 +171,10 @@ def run_sweep(sweep_dir:str|Path, # the sweep's folder, e.g. runs/sweep_lr
     if scheduler is not None: check_cluster_options(scheduler, jobs, retries)
     sweep = Sweep(sweep_dir)
     if sweep.path.exists() and not sweep.path.is_dir(): raise EcgDataError(f'--sweep {sweep.path}: is a file, not a folder')
-    grid_configs(base, grid)  # every configuration checked before anything is written
+    for _, config in grid_configs(base, grid):  # every configuration checked before anything is written
+        if not config.synthetic:  # and nothing written into, or over, a database a run reads
+            check_outputs({'--sweep': sweep.path}, {'database folder': resolve_data_dir(config.data_dir, verbose=False)},
+                          folders=('--sweep',))
     failures = []
     sweep.path.mkdir(parents=True, exist_ok=True)
     with sweep.lock():
@@ -195,7 +198,7 @@ def run_sweep(sweep_dir:str|Path, # the sweep's folder, e.g. runs/sweep_lr
     if failures: raise EcgDataError(f'{sweep.path}: {len(failures)} failure(s); first: {failures[0]}')
     return table
 
-# %% ../nbs/03b_sweep.ipynb 17
+# %% ../nbs/03b_sweep.ipynb 18
 def fold_scores(metrics:dict, # a fold's metrics.json
                )->dict: # each of `SWEEP_METRICS`
     "A fold's scores: accuracy, kappa and the macro averages."
@@ -230,7 +233,7 @@ def sweep_summary(sweep_dir:str|Path, # a sweep folder
         rows.append(row)
     return pd.DataFrame(rows).sort_values(f'{sort_by}_mean', ascending=False, na_position='last', kind='stable').reset_index(drop=True)
 
-# %% ../nbs/03b_sweep.ipynb 19
+# %% ../nbs/03b_sweep.ipynb 20
 def example_sweep(path:str|Path, # the sweep folder to make
                  )->Path: # the sweep folder
     "A made-up sweep folder, for examples: 2 learning rates x 2 class weightings, 3 folds each of invented predictions."
@@ -249,7 +252,7 @@ def example_sweep(path:str|Path, # the sweep folder to make
             run.metrics_path(fold).write_text(json.dumps({'fold': fold, **Metrics.of(y_true, y_pred, tuple('NLRAV')).to_json()}))
     return sweep.path
 
-# %% ../nbs/03b_sweep.ipynb 23
+# %% ../nbs/03b_sweep.ipynb 24
 SWEEP_NOTEBOOK = '03b_sweep.ipynb'
 SWEEP_REPORT = "## A sweep's summary"  # where the summary notebook begins in this notebook
 
@@ -290,7 +293,7 @@ def write_summary(sweep_dir:str|Path, # a sweep folder
                    parameters={'sweep_dir': sweep.path, 'sort_by': sort_by})
     return table
 
-# %% ../nbs/03b_sweep.ipynb 26
+# %% ../nbs/03b_sweep.ipynb 27
 def sweep_figure(sweep_dir:str|Path, # a sweep folder
                  metric:str='macro_f1', # one of `SWEEP_METRICS`
                 ):
