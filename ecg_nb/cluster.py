@@ -228,10 +228,10 @@ def run_folds(client, # a Dask client, from `connect`
     "Run folds as Dask tasks, one per fold, and write each into its run as it comes back."
     from tqdm import tqdm  # a bar on a terminal only: lines elsewhere
     distributed, token, say_lock = _dask(), uuid.uuid4().hex, threading.Lock()
-    bar = tqdm(total=0, unit='fold', desc='folds written', file=sys.stdout, disable=not (progress and sys.stdout.isatty()))
+    bar = None  # made once the folds to run are counted
     def say(*lines):
         with say_lock:
-            for line in lines: bar.write(line) if not bar.disable else print(line, flush=True)
+            for line in lines: bar.write(line) if bar is not None and not bar.disable else print(line, flush=True)
     if progress:  # before the first task, which may start at once
         client.subscribe_topic('ecg_nb', lambda event: say(*event[1]['lines']) if event[1].get('token') == token else None)
     tasks = {}
@@ -243,8 +243,7 @@ def run_folds(client, # a Dask client, from `connect`
             spec = fold_spec(part.run, part.config, fold, threads, html, logdir, part.data_dir, token, part.label)
             future = client.submit(fold_task, spec, pure=False, retries=retries, key=f'ecg_nb-fold-{token[:8]}-{part.run.name}-{fold}')
             tasks[future] = (part, fold)
-    bar.total = len(tasks)
-    bar.refresh()
+    bar = tqdm(total=len(tasks), unit='fold', desc='folds written', file=sys.stdout, disable=not (progress and sys.stdout.isatty()))
     failures, written = [], 0
     try:
         for future in distributed.as_completed(list(tasks)):
