@@ -17,6 +17,7 @@ py_versions = '3.10 3.11 3.12'.split()
 
 requirements = shlex.split(cfg.get('requirements', ''))
 dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
+cluster_requirements = shlex.split(cfg.get('cluster_requirements', ''))
 min_python = cfg['min_python']
 
 setuptools.setup(
@@ -34,7 +35,7 @@ setuptools.setup(
     # the embedded MIT-BIH excerpt ships inside the package (WFDB files + attribution)
     package_data={cfg['lib_path']: ['excerpt/*', 'mitdb_sha256sums.txt', 'models/*/*.keras']},
     install_requires=requirements,
-    extras_require={'dev': dev_requirements, 'torch': ['torch==2.13.0']},
+    extras_require={'dev': dev_requirements + cluster_requirements, 'cluster': cluster_requirements, 'torch': ['torch==2.13.0']},
     python_requires='>=' + cfg['min_python'],
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',

@@ -104,8 +104,15 @@ def _kfold(args):
     from ecg_nb.kfold import run_kfold
     config = RunConfig(**{name: getattr(args, name) for name in RunConfig.fields()})
     run_dir = args.run or f'runs/{config.run_name}'
-    results = run_kfold(run_dir, config, folds=args.folds, jobs=args.jobs, threads=args.threads, logdir=args.logdir,
-                        models_dir=args.models_dir, html=not args.no_html)
+    if args.scheduler:  # every fold a task on a Dask cluster (ecg_nb.cluster)
+        from ecg_nb.cluster import run_kfold_on_cluster
+        results = run_kfold_on_cluster(run_dir, config, args.scheduler, folds=args.folds, jobs=args.jobs, threads=args.threads,
+                                       logdir=args.logdir, models_dir=args.models_dir, html=not args.no_html,
+                                       worker_data_dir=args.worker_data_dir, retries=args.retries)
+    else:
+        _no_cluster_options(args)
+        results = run_kfold(run_dir, config, folds=args.folds, jobs=args.jobs, threads=args.threads, logdir=args.logdir,
+                            models_dir=args.models_dir, html=not args.no_html)
     import numpy as np
     accuracies = [m['accuracy'] for m in results]
     print(f'{run_dir}: {len(results)} fold(s) complete; {PROTOCOLS[config.split]} accuracy '
@@ -146,6 +153,47 @@ def _predict(args):
           (f'; figure: {args.output_fig}' if args.output_fig else ''))
 
 # %% ../nbs/06_cli.ipynb 8
+def _add_cluster_options(parser):
+    "The options of folds run on a Dask cluster (`ecg_nb.cluster`)."
+    parser.add_argument('--scheduler', help="run every fold as a task on this Dask scheduler (tcp://HOST:PORT), or on a new "
+                        "cluster of --jobs workers on this machine with 'local' (needs the cluster extra)")
+    parser.add_argument('--worker_data_dir', help="with --scheduler: the database folder on every worker (default: each "
+                        "worker's ECG_NB_DATA, else --data_dir)")
+    parser.add_argument('--retries', type=int, default=1, help='with --scheduler: tries again for a fold whose task raised (default: 1)')
+
+def _no_cluster_options(args):
+    if args.worker_data_dir: raise EcgDataError(f'--worker_data_dir {args.worker_data_dir}: only with --scheduler')
+
+def _sweep(args):
+    from ecg_nb.sweep import SWEEP_METRICS, _mean_sd, parse_grid, run_sweep
+    if not args.scheduler: _no_cluster_options(args)
+    config = RunConfig(**{name: getattr(args, name) for name in RunConfig.fields()})
+    grid = parse_grid(args.grid)
+    sweep_dir = args.sweep or f'runs/sweep_{"_".join(grid)}'
+    table = run_sweep(sweep_dir, grid, config, scheduler=args.scheduler, jobs=args.jobs, threads=args.threads,
+                      html=not args.no_html, worker_data_dir=args.worker_data_dir, retries=args.retries, sort_by=args.sort_by)
+    best = table.iloc[0]
+    print(f'{sweep_dir}: {len(table)} configuration(s); best by {SWEEP_METRICS[args.sort_by]}: {best.run}, '
+          f'{_mean_sd(best[args.sort_by + "_mean"], best[args.sort_by + "_sd"], args.sort_by)} (mean ± sd over {best.folds} folds)')
+
+def _add_sweep_command(commands):
+    "`ecg_nb sweep`: a k-fold run for every configuration of a grid of settings (`ecg_nb.sweep`)."
+    p = commands.add_parser('sweep', help='k-fold runs over a grid of settings (e.g. learning rate x class weighting), '
+                            'with a summary table')
+    p.add_argument('--grid', nargs='+', required=True, metavar='NAME=VALUES',
+                   help='the settings to vary, each name=value,value,... (any run setting below; none: no value; '
+                        'a+b: a list), e.g. lr=0.001,0.003 class_weight=none,balanced')
+    _add_settings(p)  # the settings every configuration shares
+    p.add_argument('--sweep', help='sweep folder (default: runs/sweep_<settings varied>); rerun the same command to resume')
+    p.add_argument('--jobs', type=int, default=1, help='folds run in parallel processes here, or the workers of --scheduler local (default: 1)')
+    p.add_argument('--threads', type=int, default=0, help='TensorFlow threads per fold (default: TensorFlow decides)')
+    p.add_argument('--sort_by', default='macro_f1', choices=['accuracy', 'kappa', 'macro_sensitivity', 'macro_specificity',
+                   'macro_ppv', 'macro_f1'], help='the summary\'s order, best first (default: macro_f1)')
+    p.add_argument('--no_html', action='store_true', help='skip the HTML copies of the reports and the summary')
+    _add_cluster_options(p)
+    p.set_defaults(handler=_sweep)
+
+# %% ../nbs/06_cli.ipynb 9
 class _OneLineParser(argparse.ArgumentParser):
     "argparse, but a wrong option is one line (the usage block is one `--help` away), exit status 2."
     def error(self, message): self.exit(2, f'{self.prog}: error: {message} (see {self.prog} --help)\n')
@@ -190,7 +238,9 @@ def make_parser()->argparse.ArgumentParser:
     p.add_argument('--logdir', help='TensorBoard folder (default: each fold folder\'s logs/)')
     p.add_argument('--models_dir', help='also copy each fold\'s best model here as fold_<i>.keras')
     p.add_argument('--no_html', action='store_true', help='skip the HTML copy of each fold report')
+    _add_cluster_options(p)
     p.set_defaults(handler=_kfold)
+    _add_sweep_command(commands)
 
     for name, handler, text in (('evaluate', _evaluate, "re-evaluate a run's saved models on their own test folds"),
                                 ('report', _report, "execute the evaluation notebook into the run's report")):
@@ -236,5 +286,5 @@ def main(argv:list[str]|None=None, # arguments (default: sys.argv[1:])
         return 1
     return 0
 
-# %% ../nbs/06_cli.ipynb 10
+# %% ../nbs/06_cli.ipynb 11
 if __name__ == '__main__' and not hasattr(builtins, '__IPYTHON__'): sys.exit(main())  # python -m ecg_nb.cli, not a notebook

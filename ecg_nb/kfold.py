@@ -30,8 +30,8 @@ from .segment import build_dataset
 __all__ = ['SPLITS', 'PROTOCOLS', 'SAME_SUBJECT', 'DS1', 'DS2', 'ADDED_SETTINGS', 'METRICS', 'KFOLD_NOTEBOOK', 'FOLD_REPORT',
            'PROGRESS_EVERY_S', 'subjects', 'make_folds', 'fold_indices', 'setting', 'RunConfig', 'Run',
            'load_or_make_folds', 'Metrics', 'confusion_figure', 'predictions_table', 'train_fold', 'kfold_template',
-           'strip_backend_logs', 'execute_report', 'load_run_data', 'check_run_data', 'start_run', 'fold_progress',
-           'run_kfold']
+           'strip_backend_logs', 'report_parameters', 'execute_report', 'load_run_data', 'check_run_data', 'start_run',
+           'prepare_run', 'finish_fold', 'record_fold', 'fold_progress', 'run_kfold']
 
 # %% ../nbs/03_kfold.ipynb 6
 SPLITS = ('stratified', 'record', 'ds1ds2')
@@ -499,12 +499,22 @@ def strip_backend_logs(path:str|Path, # an executed notebook, rewritten in place
         cell['outputs'] = kept
     with atomic_path(path) as tmp: nbformat.write(nb, tmp)
 
+def report_parameters(parameters:dict, # papermill parameters
+                     )->dict: # Path values relative to the current folder, where they lie in it
+    "Parameters as a report gives them: paths relative to where the command runs, so reports carry no machine paths."
+    cwd = Path.cwd()
+    def shown(path):
+        path = Path(path).resolve()
+        return os.path.relpath(path, cwd) if path.is_relative_to(cwd) else str(path)
+    return {k: shown(v) if isinstance(v, Path) else v for k, v in parameters.items()}
+
 def execute_report(template:Path, # the notebook to run
                    report:Path, # where the executed copy goes
                    parameters:dict, # papermill parameters; Path values are passed relative to the current folder
                    final_path:Path|None=None, # where the report will finally live (for its metadata)
                    html:bool=True, # also write an HTML copy with the code hidden
                    heading:str|None=None, # the report keeps the cells from the markdown cell starting with this on
+                   shown:dict|None=None, # the parameters the report gives, if not those it ran with (a fold run on a Dask worker gives the run's own)
                   ):
     "Execute a notebook with papermill into a report: only its report part, no machine paths or backend log noise, and an HTML copy."
     import nbformat, papermill
@@ -512,10 +522,7 @@ def execute_report(template:Path, # the notebook to run
     if not os.environ.get('PATH', '').startswith(str(Path(sys.executable).parent) + os.pathsep):
         os.environ['PATH'] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get('PATH', '')
     cwd = Path.cwd()
-    def shown(path):  # relative to where the command runs, so reports carry no machine paths
-        path = Path(path).resolve()
-        return os.path.relpath(path, cwd) if path.is_relative_to(cwd) else str(path)
-    parameters = {k: shown(v) if isinstance(v, Path) else v for k, v in parameters.items()}
+    parameters = report_parameters(parameters)
     report, final_path = Path(report), Path(final_path or report)
     with atomic_path(report) as tmp:  # papermill saves as it goes: only a finished report gets the real name
         try: papermill.execute_notebook(str(template), str(tmp), parameters=parameters, cwd=str(cwd),
@@ -527,6 +534,11 @@ def execute_report(template:Path, # the notebook to run
         if heading:  # the chapter above the report ran too (it defines what the report uses); readers need the report
             starts = [i for i, c in enumerate(nb.cells) if c.cell_type == 'markdown' and c.source.startswith(heading)]
             nb.cells = nb.cells[starts[0]:] if starts else nb.cells
+        if shown is not None:  # the paths where it ran mean nothing to the report's reader
+            from papermill.translators import translate_parameters
+            for cell in nb.cells:
+                if 'injected-parameters' in cell.metadata.get('tags', []): cell.source = translate_parameters('python3', 'python', shown)
+            nb.metadata.papermill['parameters'] = shown
         nb.metadata.papermill['input_path'] = f'nbs/{template.name}'
         nb.metadata.papermill['output_path'] = f'{final_path.parent.name}/{final_path.name}'
         nbformat.write(nb, tmp)
@@ -585,6 +597,59 @@ def start_run(run:Run, # the run folder (made if missing)
     return manifest, ds, test_fold
 
 # %% ../nbs/03_kfold.ipynb 40
+def prepare_run(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
+                config:RunConfig|None=None, # the run's settings (default: `RunConfig()`)
+                folds:list[int]|None=None, # which folds to run (default: all)
+                jobs:int=1, # folds run at once
+                threads:int=0, # TensorFlow threads per fold (0: TensorFlow's default)
+                logdir:str|None=None, # TensorBoard folder
+                models_dir:str|None=None, # where each fold's best model is also copied
+                **settings, # `RunConfig` fields that replace those of `config`
+               )->tuple: # (run, config, manifest, every fold of the run, the folds asked for)
+    "Every check a k-fold run makes before it trains (settings, options, outputs, folds, finished folds), and its start (`start_run`)."
+    config = dataclasses.replace(config or RunConfig(), **settings).check()
+    for option, value in (('--jobs', jobs), ('--threads', threads)):
+        if not (isinstance(value, int) and value >= (1 if option == '--jobs' else 0)):
+            raise EcgDataError(f'{option} {value}: must be {"at least 1" if option == "--jobs" else "0 (the default) or more"}')
+    run = Run(run_dir)
+    if not config.synthetic:  # nothing the run writes may be, or hold, the database it reads
+        database = resolve_data_dir(config.data_dir, verbose=False)
+        for option, folder in (('--run', run.path), ('--models_dir', models_dir), ('--logdir', logdir)):
+            check_outputs({option: folder}, {'database folder': database}, folders=(option,))
+    for option, folder in (('--run', run.path), ('--models_dir', models_dir), ('--logdir', logdir)):
+        if folder is not None and Path(folder).exists() and not Path(folder).is_dir():
+            raise EcgDataError(f'{option} {folder}: is a file, not a folder')
+    manifest, ds, test_fold = start_run(run, config)
+    all_folds = sorted(set(test_fold.tolist()) - {-1, -2})
+    wanted = all_folds if folds is None else [int(f) for f in folds]
+    for fold in wanted:
+        if fold not in all_folds: raise EcgDataError(f'{run.path}: there is no fold {fold}; the folds are {all_folds}')
+    for fold in all_folds:  # a damaged finished fold is found now, not after hours of training the others
+        if run.fold_complete(fold): run.fold_metrics(fold)
+    return run, config, manifest, all_folds, wanted
+
+def finish_fold(run:Run, # the run
+                fold:int, # the fold
+                partial:Path, # its finished `.partial` folder
+                models_dir:str|None=None, # also copy its best model here as fold_<i>.keras
+               ):
+    "Put a finished fold in place: one rename, so the fold folder exists only complete; then the model's copy."
+    os.replace(partial, run.fold_dir(fold))  # the fold is complete from this instant
+    if models_dir:  # after: a copy that fails loses no finished fold
+        with atomic_path(Path(models_dir)/f'fold_{fold}.keras') as tmp: shutil.copyfile(run.model_path(fold), tmp)
+
+def record_fold(run:Run, # the run
+                manifest:dict, # its manifest, updated
+                fold:int, # a fold just finished
+                seconds:float, # how long it took
+                **details, # more to keep, e.g. the worker it ran on
+               ):
+    "Record a finished fold's time in the manifest."
+    manifest['folds'][str(fold)] = {'seconds': round(seconds, 1),
+                                    'finished': datetime.datetime.now().isoformat(timespec='seconds'), **details}
+    run.write_manifest(manifest)
+
+# %% ../nbs/03_kfold.ipynb 41
 PROGRESS_EVERY_S = 10  # how often `run_kfold` looks at the folds in progress
 
 def fold_progress(run:Run, # the run
@@ -616,29 +681,10 @@ def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
               **settings, # `RunConfig` fields that replace those of `config`, e.g. k=2, epochs=1
              )->list[dict]: # the metrics of every complete fold, in fold order
     "Run (or resume) a k-fold cross-validation: one papermill-executed report per fold."
-    config = dataclasses.replace(config or RunConfig(), **settings).check()
-    for option, value in (('--jobs', jobs), ('--threads', threads)):
-        if not (isinstance(value, int) and value >= (1 if option == '--jobs' else 0)):
-            raise EcgDataError(f'{option} {value}: must be {"at least 1" if option == "--jobs" else "0 (the default) or more"}')
-    run = Run(run_dir)
-    if not config.synthetic:  # nothing the run writes may be, or hold, the database it reads
-        database = resolve_data_dir(config.data_dir, verbose=False)
-        for option, folder in (('--run', run.path), ('--models_dir', models_dir), ('--logdir', logdir)):
-            check_outputs({option: folder}, {'database folder': database}, folders=(option,))
-    for option, folder in (('--run', run.path), ('--models_dir', models_dir), ('--logdir', logdir)):
-        if folder is not None and Path(folder).exists() and not Path(folder).is_dir():
-            raise EcgDataError(f'{option} {folder}: is a file, not a folder')
-    manifest, ds, test_fold = start_run(run, config)
-    all_folds = sorted(set(test_fold.tolist()) - {-1, -2})
-    wanted = all_folds if folds is None else [int(f) for f in folds]
-    for fold in wanted:
-        if fold not in all_folds: raise EcgDataError(f'{run.path}: there is no fold {fold}; the folds are {all_folds}')
-    for fold in all_folds:  # a damaged finished fold is found now, not after hours of training the others
-        if run.fold_complete(fold): run.fold_metrics(fold)
+    run, config, manifest, all_folds, wanted = prepare_run(run_dir, config, folds, jobs, threads, logdir, models_dir, **settings)
     template = kfold_template()
 
     def run_one(fold):
-        final = run.fold_dir(fold)
         if run.fold_complete(fold):
             if progress: print(f'fold {fold}: complete, skipped')
             return fold, None
@@ -650,9 +696,7 @@ def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
         execute_report(template, partial/run.report_path(fold).name, final_path=run.report_path(fold), html=html, heading=FOLD_REPORT,
                        parameters=dict(config.to_json(), run_dir=run.path, output_dir=partial, fold=fold, threads=threads,
                                        logdir=Path(logdir)/f'fold_{fold}' if logdir else None))
-        os.replace(partial, final)  # the fold is complete from this instant
-        if models_dir:  # after: a copy that fails loses no finished fold
-            with atomic_path(Path(models_dir)/f'fold_{fold}.keras') as tmp: shutil.copyfile(run.model_path(fold), tmp)
+        finish_fold(run, fold, partial, models_dir)
         seconds = time.perf_counter() - start
         if progress: print(f'fold {fold}: done in {seconds / 60:.1f} min', flush=True)
         return fold, seconds
@@ -667,10 +711,7 @@ def run_kfold(run_dir:str|Path, # the run's folder, e.g. runs/stratified10
         for future in futures:
             try:
                 fold, seconds = future.result()
-                if seconds is not None:  # record the timing in the manifest (one writer: this thread)
-                    manifest['folds'][str(fold)] = {'seconds': round(seconds, 1),
-                                                    'finished': datetime.datetime.now().isoformat(timespec='seconds')}
-                    run.write_manifest(manifest)
+                if seconds is not None: record_fold(run, manifest, fold, seconds)  # one writer: this thread
             except EcgDataError as e: failures.append(str(e))
         stop.set()
     if failures: raise EcgDataError(f'{run.path}: {len(failures)} fold(s) failed; first: {failures[0]}')
