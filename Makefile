@@ -56,7 +56,7 @@ demo: install
 test: install
 	@[ -n "$(ECG_NB_DATA)" ] || echo "note: ECG_NB_DATA is not set, so the notebook cells flagged slow and the full-database tests are skipped"
 	$(BIN)/nbdev_test $(SLOW)
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q --durations=12 tests   # the slowest tests listed: CI must stay under 30 min
 
 # ecg_nb/ must be exactly what nbdev_export makes of nbs/, and the notebooks must be committed clean
 check: install
