@@ -53,10 +53,14 @@ demo: install
 	$(BIN)/ecg_nb report --run $(DEMO_DIR)/excerpt2
 	$(BIN)/ecg_nb predict ecg_nb/excerpt/232.hea --output $(DEMO_DIR)/232_beats.csv --output_fig $(DEMO_DIR)/232.png
 
+# the test files spread over the cores (pytest-xdist, in the dev extra), each file whole on one worker, so that its
+# module fixtures (a Dask cluster, every notebook executed) are made once; without xdist, one after another
+PARALLEL = $(shell $(BIN)/python -c 'import xdist' 2>/dev/null && echo '-n auto --dist loadfile')
+
 test: install
 	@[ -n "$(ECG_NB_DATA)" ] || echo "note: ECG_NB_DATA is not set, so the notebook cells flagged slow and the full-database tests are skipped"
 	$(BIN)/nbdev_test $(SLOW)
-	$(BIN)/python -m pytest -q --durations=12 tests   # the slowest tests listed: CI must stay under 30 min
+	$(BIN)/python -m pytest -q --durations=12 $(PARALLEL) tests   # the slowest tests listed: CI must stay under 30 min
 
 # ecg_nb/ must be exactly what nbdev_export makes of nbs/, and the notebooks must be committed clean
 check: install
