@@ -15,6 +15,11 @@ Decision rule, written before any candidate ran:
   accuracy under 1 mV of wander is smaller than the recipe's; otherwise the recipe stays.
 DS2 is not read here.
 
+Added later, before they ran (session 7, after the first two): the baseline taken in two steps
+(`--baseline twostep`: a smooth trend, two passes of a 0.6 s moving average, removed before the medians; see
+RESULTS.md), with and without the augmentation, each scored against the same recipe rows with the same rule;
+among the candidates that pass it, the one with the smallest loss under 1 mV of wander is taken.
+
 Usage: python wander.py [--seeds 0 1 2] [--threads 1]   (writes wander/ beside this file)
 """
 import argparse
@@ -34,7 +39,16 @@ def wander(n, fs, amplitude_mv, hz, phase):
     return amplitude_mv * np.sin(2 * np.pi * hz * np.arange(n) / fs + phase)
 
 
-def record_beats(name, versions):
+def preprocess_two_step(x, fs):
+    "`preprocess` with the baseline taken as a smooth trend (two 0.6 s moving averages) plus the medians of what is left."
+    from scipy.ndimage import uniform_filter1d
+    x = np.asarray(x, dtype=np.float64)
+    trend = x
+    for _ in range(2): trend = uniform_filter1d(trend, int(0.6 * fs) | 1, mode='nearest')
+    return preprocess(x - trend, fs)  # preprocess takes the medians of x - trend, then the 40 Hz low-pass
+
+
+def record_beats(name, versions, prepare):
     "Each version's windows and features of one record's N, S, V, F beats (reference peaks), and their labels."
     rec = read_record(name, DATA, lead='MLII')
     beats = np.isin(rec.ann_symbol, BEAT_SYMBOLS)
@@ -42,12 +56,12 @@ def record_beats(name, versions):
     keep = (labels >= 0) & (labels < 4)
     out = {}
     for key, add in versions.items():
-        windows, features = beat_inputs(preprocess(rec.signal + add(len(rec.signal), rec.fs), rec.fs), rec.ann_sample[beats])
+        windows, features = beat_inputs(prepare(rec.signal + add(len(rec.signal), rec.fs), rec.fs), rec.ann_sample[beats])
         out[key] = (windows[keep], features[keep])
     return out, labels[keep]
 
 
-def build(cache):
+def build(cache, prepare):
     if cache.exists():
         with np.load(cache, allow_pickle=False) as z: return {k: z[k] for k in z.files}
     parts = {}
@@ -57,7 +71,7 @@ def build(cache):
         versions = {'clean': lambda n, fs: 0.,
                     'test_1mV': lambda n, fs: wander(n, fs, 1., 0.5, 0.),  # 05's condition: sin(2 pi 0.5 t)
                     **{f'aug{j}': (lambda n, fs, d=d: wander(n, fs, *d)) for j, d in enumerate(draws)}}
-        by_version, labels = record_beats(name, versions)
+        by_version, labels = record_beats(name, versions, prepare)
         for key, (w, f) in by_version.items():
             parts.setdefault(f'win_{key}', []).append(w)
             parts.setdefault(f'feat_{key}', []).append(f)
@@ -110,16 +124,19 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--candidates', nargs='+', default=['recipe', 'wander_aug'])
+    parser.add_argument('--baseline', choices=['medians', 'twostep'], default='medians')
     args = parser.parse_args()
     out = HERE/'wander'
     out.mkdir(exist_ok=True)
-    d = build(out/'ds1_beats.npz')
+    two_step = args.baseline == 'twostep'
+    d = build(out/('ds1_beats_twostep.npz' if two_step else 'ds1_beats.npz'), preprocess_two_step if two_step else preprocess)
     fold = folds(d['y'], d['rec'])
     results = out/'results.jsonl'
     done = {(r['candidate'], r['seed']) for r in map(json.loads, results.read_text().splitlines())} if results.exists() else set()
     for candidate in args.candidates:
         for seed in args.seeds:
-            if (candidate, seed) in done: continue
+            name = ('twostep_' if two_step else '') + candidate
+            if (name, seed) in done: continue
             t0, predicted = time.time(), {k: np.zeros(len(d['y']), int) for k in ('clean', 'test_1mV')}
             for f in range(5):
                 train, test = fold != f, fold == f
@@ -128,7 +145,7 @@ def main():
                 for k in predicted:
                     p = model.predict({'win': d[f'win_{k}'][test], 'feat': d[f'feat_{k}'][test]}, batch_size=1024, verbose=0)
                     predicted[k][test] = (p / divisors).argmax(1)
-            row = dict(candidate=candidate, seed=seed, time_s=round(time.time() - t0),
+            row = dict(candidate=name, seed=seed, time_s=round(time.time() - t0),
                        **{k: scores(d['y'], p) for k, p in predicted.items()})
             with open(results, 'a') as fh: fh.write(json.dumps(row) + '\n')
             print(json.dumps(row), flush=True)
