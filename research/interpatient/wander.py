@@ -2,8 +2,8 @@
 
 DS2's robustness table (05) shows one miss: 1 mV of 0.5 Hz wander costs 4.9 points of class agreement and 24 of
 S sensitivity, and the loss is in the beats (at the clean R peaks it stays). The median filters leave up to
-0.11 mV of such a wave, mostly as a bend across a beat's window, which a line (`augmented(slope=...)`) does not
-imitate. The candidate here is augmentation at the signal: each DS1 record is also read with a random wander
+0.11 mV of a bare sine, mostly as a bend across a beat's window, which a line (`augmented(slope=...)`) does not
+imitate; on ECG they leave far more (RESULTS.md). The first candidate here is augmentation at the signal: each DS1 record is also read with a random wander
 added before `preprocess`, and each epoch every beat comes from the clean or a wandered reading.
 
 Decision rule, written before any candidate ran:
@@ -20,7 +20,8 @@ Added later, before they ran (session 7, after the first two): the baseline take
 RESULTS.md), with and without the augmentation, each scored against the same recipe rows with the same rule;
 among the candidates that pass it, the one with the smallest loss under 1 mV of wander is taken.
 
-Usage: python wander.py [--seeds 0 1 2] [--threads 1]   (writes wander/ beside this file)
+Usage: python wander.py [--baseline medians|twostep] [--candidates recipe wander_aug] [--seeds 0 1 2]
+(writes wander/ beside this file; TensorFlow on one thread)
 """
 import argparse
 import json
