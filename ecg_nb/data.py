@@ -561,6 +561,7 @@ class ModelInfo:
     r_offset: int = 500          # index of the R peak inside the window
     lead: str = 'MLII'           # the lead it was trained on
     normalisation: str = 'z-score of each window'  # how each window is scaled before the model sees it
+    baseline: str = 'medians'    # `preprocess`'s baseline for `beat_inputs` models (cards written before it existed: 'medians')
     extra_inputs: tuple = ()     # names of inputs beyond the beat window (none for the seed architecture)
     architecture: str = 'seed CNN+LSTM (Oh et al. 2018)'  # what computes the outputs
     protocol: str = ''           # what its test figures mean, e.g. 'intra-patient (beat-level)'

@@ -256,6 +256,7 @@ INTERPATIENT_CLASSES = SCHEMES['aami'].classes[:4]  # ('N', 'S', 'V', 'F'): Q is
 def interpatient_beats(data_dir:str|Path|None, # database folder, or 'excerpt' (see `resolve_data_dir`)
                        records:list[str], # record names, e.g. DS1's (`ecg_nb.kfold.DS1`); no paced record
                        lead:str='MLII', # the lead the model was trained on; a record without it is refused
+                       baseline:str='trend+medians', # `preprocess`'s baseline (the card of a model trained on these beats says which)
                       )->InterpatientBeats: # the N, S, V and F beats of the records, in record order
     "Training beats of the inter-patient model: `beat_inputs` of every reference beat, the AAMI classes N, S, V and F kept."
     aami, parts, folder = SCHEMES['aami'], [], resolve_data_dir(data_dir, verbose=False)
@@ -268,7 +269,7 @@ def interpatient_beats(data_dir:str|Path|None, # database folder, or 'excerpt' (
                                "model is trained without paced records (AAMI; de Chazal's DS1 and DS2 leave out 102, 104, "
                                '107 and 217): leave it out of `records`')
         if rec.lead_fallback: raise EcgDataError(f'{where}: record {name} has no {lead} lead; leave it out of `records`')
-        windows, features = beat_inputs(preprocess(rec.signal, rec.fs), rec.ann_sample[beats])
+        windows, features = beat_inputs(preprocess(rec.signal, rec.fs, baseline), rec.ann_sample[beats])
         labels = aami.labels(rec.ann_symbol[beats])
         keep = (labels >= 0) & (labels < len(INTERPATIENT_CLASSES))
         parts.append((windows[keep], features[keep], labels[keep], np.full(int(keep.sum()), name)))

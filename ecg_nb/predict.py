@@ -14,7 +14,7 @@ import numpy as np
 
 from .architecture import NotThisArchitecture, NumpyModel, load_numpy_model
 from .data import EcgDataError, ModelInfo, PACKAGE_DIR, SCHEMES, atomic_path, check_outputs, read_model_info
-from .segment import BEAT_FEATURES, BEAT_POST, BEAT_PRE, beat_inputs_in_chunks, detect_r_peaks, segment_beats
+from .segment import BASELINES, BEAT_FEATURES, BEAT_POST, BEAT_PRE, beat_inputs_in_chunks, detect_r_peaks, segment_beats
 from .signals import MODEL_FS, check_signal, ecg_input_files, load_signal, read_r_peaks, resample_to_model
 
 # %% auto 0
@@ -40,6 +40,7 @@ class Predictor:
     inputs: str = 'window'  # 'window': one z-scored window per beat (the seed's); 'beat_inputs': those of 01_segment
     prior_correction: tuple = ()  # the mean probabilities are divided by these before the class is taken
     measured: str = ''    # what the models scored on patients they never saw, from their cards
+    baseline: str = 'medians'  # `preprocess`'s baseline for 'beat_inputs' models, from their cards
 
     @property
     def window(self)->int:
@@ -149,17 +150,22 @@ def _predictor(paths:list[Path], classes:tuple|None, scheme:str|None, engine:str
     classes = classes or _classes(cards[0], paths[0], scheme)
     inputs = _inputs_of(cards[0], paths[0])
     corrections = [card.prior_correction if card else () for card in cards]
-    for path, card, m, correction in zip(paths, cards, models, corrections):
-        if _classes(card, path, scheme) != classes or _inputs_of(card, path) != inputs or correction != corrections[0]:
-            raise EcgDataError(f'{path}: its classes, inputs or prior correction differ from those of {paths[0].name}; '
+    baselines = [card.baseline if card else ModelInfo.baseline for card in cards]
+    for path, card, m, correction, baseline in zip(paths, cards, models, corrections, baselines):
+        if (_classes(card, path, scheme) != classes or _inputs_of(card, path) != inputs or correction != corrections[0]
+                or baseline != baselines[0]):
+            raise EcgDataError(f'{path}: its classes, inputs, prior correction or baseline differ from those of {paths[0].name}; '
                                'an ensemble needs the same')
+        if inputs == 'beat_inputs' and baseline not in BASELINES:
+            raise EcgDataError(f'{path}: its card\'s baseline {baseline!r} is not one ecg_nb computes ({", ".join(BASELINES)})')
         _check_model_fits(m, path, classes, inputs)
         values = np.asarray(correction, np.float64)
         if len(values) and not (len(values) == len(classes) and np.isfinite(values).all() and (values > 0).all()):
             raise EcgDataError(f'{path}: its card\'s prior correction {list(correction)} is not one positive number '
                                f'per class ({len(classes)})')
     trained_on = tuple(sorted({r for card in cards if card is not None for r in card.trained_on}))
-    return Predictor(models, classes, description, trained_on, inputs, corrections[0], cards[0].measured if cards[0] else '')
+    return Predictor(models, classes, description, trained_on, inputs, corrections[0], cards[0].measured if cards[0] else '',
+                     baselines[0])
 
 def load_predictor(model:str|Path|None=None, # a .keras file, or a folder of them (an ensemble)
                    run:str|Path|None=None, # or a k-fold run folder: all its fold models
@@ -215,7 +221,7 @@ def classify_signal(x:np.ndarray, # (n,) float32 signal at 360 Hz, mV
     from tqdm import tqdm
     r = find_r_peaks(x, chunk_s, progress) if r_peaks is None else np.asarray(r_peaks, np.int64)
     if predictor.inputs == 'beat_inputs':  # windows past the ends are completed with zeros, as in training
-        pieces = beat_inputs_in_chunks(x, r, BEATS_PER_CHUNK)
+        pieces = beat_inputs_in_chunks(x, r, BEATS_PER_CHUNK, baseline=predictor.baseline)
         bar = tqdm(pieces, disable=None if progress else True, desc='classifying', unit='chunk', total=-(-len(r) // BEATS_PER_CHUNK))
         probabilities = [predictor({'win': windows, 'feat': features}) for _, windows, features in bar]
         start, width = r - BEAT_PRE, BEAT_PRE + BEAT_POST

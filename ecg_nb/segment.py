@@ -19,12 +19,13 @@ from .data import (EcgDataError, Dataset, Record, atomic_path, check_record_file
                          list_records, read_record, record_files, resolve_data_dir, BEAT_SYMBOLS)
 
 # %% auto 0
-__all__ = ['BASELINE_MEDIANS', 'LOWPASS_HZ', 'LOWPASS_TAPS', 'PREPROCESS_CONTEXT', 'RHYTHM_FEATURES', 'PATIENT_WINDOW_S',
-           'LOCAL_BEATS', 'MAX_RR_S', 'DEFAULT_RR_S', 'RHYTHM_CONTEXT_S', 'BEAT_PRE', 'BEAT_POST', 'AMPLITUDE_HALF',
-           'PATIENT_BEATS', 'NEIGHBOUR_BEATS', 'IRREGULARITY_BEATS', 'TEMPLATE_BLOCK', 'TEMPLATE_BEATS', 'BEAT_CONTEXT',
-           'BEAT_FEATURES', 'CACHE_VERSION', 'detect_r_peaks', 'match_beats', 'detection_scores', 'reference_beats',
-           'evaluate_detector', 'plot_r_peaks', 'segment_beats', 'preprocess', 'rhythm_features', 'beat_inputs',
-           'beat_inputs_in_chunks', 'default_cache_dir', 'build_dataset', 'plot_class_examples']
+__all__ = ['TREND_TAPS', 'BASELINE_MEDIANS', 'BASELINES', 'LOWPASS_HZ', 'LOWPASS_TAPS', 'PREPROCESS_CONTEXT', 'RHYTHM_FEATURES',
+           'PATIENT_WINDOW_S', 'LOCAL_BEATS', 'MAX_RR_S', 'DEFAULT_RR_S', 'RHYTHM_CONTEXT_S', 'BEAT_PRE', 'BEAT_POST',
+           'AMPLITUDE_HALF', 'PATIENT_BEATS', 'NEIGHBOUR_BEATS', 'IRREGULARITY_BEATS', 'TEMPLATE_BLOCK',
+           'TEMPLATE_BEATS', 'BEAT_CONTEXT', 'BEAT_FEATURES', 'CACHE_VERSION', 'detect_r_peaks', 'match_beats',
+           'detection_scores', 'reference_beats', 'evaluate_detector', 'plot_r_peaks', 'segment_beats', 'preprocess',
+           'rhythm_features', 'beat_inputs', 'beat_inputs_in_chunks', 'default_cache_dir', 'build_dataset',
+           'plot_class_examples']
 
 # %% ../nbs/01_segment.ipynb 6
 # Thresholds act on sqrt(integrated energy), i.e. an RMS-slope (amplitude) scale.
@@ -360,21 +361,32 @@ def segment_beats(signal:np.ndarray, # (n,) one lead
     return beats, kept
 
 # %% ../nbs/01_segment.ipynb 34
+TREND_TAPS = 217  # samples at 360 Hz: a 0.6 s moving average, taken twice, is the slow trend removed first
 BASELINE_MEDIANS = (71, 215)  # samples at 360 Hz: about 200 ms (QRS, P) then 600 ms (T)
+BASELINES = ('trend+medians', 'medians')  # `preprocess`'s baselines: the default, and the first shipped models' (cards say which)
 LOWPASS_HZ, LOWPASS_TAPS = 40., 73  # the band limit: mains (50/60 Hz) and muscle noise out, the QRS kept
-PREPROCESS_CONTEXT = sum(n // 2 for n in BASELINE_MEDIANS) + LOWPASS_TAPS // 2  # samples a chunk needs on each side
+# samples a chunk needs on each side (the two moving averages, the medians, the low-pass)
+PREPROCESS_CONTEXT = 2 * (TREND_TAPS // 2) + sum(n // 2 for n in BASELINE_MEDIANS) + LOWPASS_TAPS // 2
+
+def _moving_average(x:np.ndarray, taps:int)->np.ndarray:
+    "Centred moving average, edge values held; each sample a dot product of its own, so a chunk's result is the whole signal's, to the bit."
+    return np.convolve(np.pad(x, taps // 2, mode='edge'), np.full(taps, 1 / taps), mode='valid')
 
 def preprocess(x:np.ndarray, # (n,) one lead at 360 Hz, mV
                fs:float=360., # sampling frequency, Hz (360: resample first)
+               baseline:str='trend+medians', # 'trend+medians', or 'medians' (the models whose card says so)
               )->np.ndarray: # (n,) float32, baseline removed and band-limited, mV
-    "Baseline removal (200 ms, then 600 ms median filters) and a zero-phase 40 Hz FIR low-pass."
+    "Baseline removal (a 0.6 s trend, then 200 ms and 600 ms median filters) and a zero-phase 40 Hz FIR low-pass."
     from scipy.ndimage import median_filter
     from scipy.signal import firwin
     if abs(fs - 360.) > 1e-9: raise EcgDataError(f'preprocess expects 360 Hz (resample_to_model), not {fs:g} Hz')
+    if baseline not in BASELINES: raise EcgDataError(f'preprocess: baseline must be one of {", ".join(BASELINES)}, not {baseline!r}')
     x = np.asarray(x, dtype=np.float64)
-    baseline = median_filter(median_filter(x, BASELINE_MEDIANS[0], mode='nearest'), BASELINE_MEDIANS[1], mode='nearest')
+    if baseline == 'trend+medians':  # on a slope the medians alone follow the ECG; with the trend gone they see a flat line
+        x = x - _moving_average(_moving_average(x, TREND_TAPS), TREND_TAPS)
+    medians = median_filter(median_filter(x, BASELINE_MEDIANS[0], mode='nearest'), BASELINE_MEDIANS[1], mode='nearest')
     lowpass = firwin(LOWPASS_TAPS, LOWPASS_HZ, fs=fs)
-    y = np.convolve(np.pad(x - baseline, LOWPASS_TAPS // 2, mode='edge'), lowpass, mode='valid')
+    y = np.convolve(np.pad(x - medians, LOWPASS_TAPS // 2, mode='edge'), lowpass, mode='valid')
     return y.astype(np.float32)
 
 # %% ../nbs/01_segment.ipynb 37
@@ -538,15 +550,16 @@ def beat_inputs_in_chunks(x:np.ndarray, # (n,) one lead at 360 Hz, mV, as read (
                           r_samples:np.ndarray, # (m,) R-peak samples in increasing order
                           chunk_beats:int=4096, # beats per chunk (about an hour)
                           context_beats:int=BEAT_CONTEXT, # beats each side that a chunk's inputs depend on
+                          baseline:str='trend+medians', # `preprocess`'s baseline (a model's card says which)
                          ): # yields (beats: slice, windows, features) of each chunk in turn
-    "`beat_inputs(preprocess(x), r_samples)` a chunk of beats at a time, each from a piece of the signal: the same arrays, to the bit."
+    "`beat_inputs(preprocess(x, baseline=baseline), r_samples)` a chunk of beats at a time, each from a piece of the signal: the same arrays, to the bit."
     r = np.asarray(r_samples).astype(np.int64).ravel()
     for i0 in range(0, len(r), chunk_beats):
         i1 = min(len(r), i0 + chunk_beats)
         c0, c1 = max(0, i0 - context_beats), min(len(r), i1 + context_beats)  # beats that set the chunk's scale and template
         a = max(0, int(r[c0]) - BEAT_PRE - PREPROCESS_CONTEXT)  # every window of those beats, with the filters' context
         b = min(len(x), int(r[c1 - 1]) + BEAT_POST + PREPROCESS_CONTEXT)
-        windows, features = beat_inputs(preprocess(x[a:b]), r[c0:c1] - a, first_beat=c0)
+        windows, features = beat_inputs(preprocess(x[a:b], baseline=baseline), r[c0:c1] - a, first_beat=c0)
         yield slice(i0, i1), windows[i0 - c0:i1 - c0], features[i0 - c0:i1 - c0]
 
 # %% ../nbs/01_segment.ipynb 74

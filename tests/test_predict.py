@@ -416,6 +416,44 @@ def test_a_card_with_an_impossible_prior_correction_is_refused(tmp_path):
         assert not (tmp_path/'x.csv').exists()
 
 
+def test_the_card_names_the_baseline_the_model_was_trained_with(tmp_path):
+    "Prediction preprocesses as the card says: 'medians' gives the first models' inputs; unknown or mixed baselines are refused."
+    import dataclasses
+    from ecg_nb.data import read_model_info, write_model_info
+    from ecg_nb.predict import DEFAULT_MODEL, classify_signal
+    from ecg_nb.segment import beat_inputs, detect_r_peaks, preprocess
+    shipped = sorted(DEFAULT_MODEL.glob('*.keras'))[0]
+    assert read_model_info(shipped).baseline == 'trend+medians'
+    x = read_record('119', EXCERPT_DIR).signal
+    peaks = detect_r_peaks(x, 360.)
+    probabilities = {}
+    for baseline in ('trend+medians', 'medians'):
+        model = tmp_path/f'{baseline}.keras'
+        shutil.copy(shipped, model)
+        write_model_info(model, dataclasses.replace(read_model_info(model), baseline=baseline))
+        predictor = load_predictor(model)
+        assert predictor.baseline == baseline
+        _, probabilities[baseline], _ = classify_signal(x, predictor, r_peaks=peaks, progress=False)
+        windows, features = beat_inputs(preprocess(x, baseline=baseline), peaks)
+        np.testing.assert_array_equal(probabilities[baseline], predictor({'win': windows, 'feat': features}))
+    # the two baselines give other inputs, so the card's choice matters
+    assert not np.array_equal(probabilities['trend+medians'], probabilities['medians'])
+    # a card written before the field existed reads as 'medians'
+    card = json.loads(read_model_info(shipped).to_json()); del card['baseline']
+    assert ModelInfo.from_json(json.dumps(card)).baseline == 'medians'
+    bad = tmp_path/'bad.keras'
+    shutil.copy(shipped, bad)
+    write_model_info(bad, dataclasses.replace(read_model_info(bad), baseline='highpass'))
+    proc = run_cli('predict', EXCERPT_DIR/'232.hea', '--model', bad, '--output', 'x.csv', cwd=tmp_path)
+    assert_one_line_error(proc, "baseline 'highpass'")
+    mixed = tmp_path/'mixed'
+    mixed.mkdir()
+    for name in ('trend+medians', 'medians'): shutil.copy(tmp_path/f'{name}.keras', mixed/f'{name}.keras')
+    proc = run_cli('predict', EXCERPT_DIR/'232.hea', '--model', mixed, '--output', 'x.csv', cwd=tmp_path)
+    assert_one_line_error(proc, 'an ensemble needs the same')
+    assert not (tmp_path/'x.csv').exists()
+
+
 def test_no_output_is_written_over_a_model_of_the_ensemble(tmp_path):
     "An output path that is one of the ensemble's model files (the shipped folder's, or another) is refused before any work."
     from ecg_nb.predict import DEFAULT_MODEL
