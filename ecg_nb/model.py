@@ -322,12 +322,13 @@ def train_interpatient(windows:np.ndarray, # (m, 234, 2) float32 [beat, template
                        shift:int=0, # augmentation: the beat moved by up to this many samples either way
                        deterministic_ops:bool=False, # TensorFlow's deterministic ops, as `train` uses; False: as research trained
                        verbose:int=0, # Keras verbosity of each epoch's fit
-                      )->keras.Model: # the trained `INTERPATIENT` model (4 softmax outputs: N, S, V, F)
+                       n_classes:int=len(INTERPATIENT_CLASSES), # outputs; 4 for N, S, V, F (5 trains the seed's classes across patients)
+                      )->keras.Model: # the trained `INTERPATIENT` model (`n_classes` softmax outputs)
     "Train the inter-patient model as research did: class-weighted cross-entropy, random inversion, one `fit` per epoch."
     labels = np.asarray(labels)
     if not len(labels) == len(windows) == len(features): raise ValueError('windows, features and labels must have one row per beat')
-    n_classes = len(INTERPATIENT_CLASSES)
-    if len(labels) and not 0 <= labels.min() <= labels.max() < n_classes: raise ValueError('labels must be 0..3 (N, S, V, F)')
+    if len(labels) and not 0 <= labels.min() <= labels.max() < n_classes:
+        raise ValueError(f'labels must be 0..{n_classes - 1}' + (' (N, S, V, F)' if n_classes == len(INTERPATIENT_CLASSES) else ''))
     rng = np.random.default_rng(seed)
     augment_rng = np.random.default_rng([seed, 1])  # draws of their own: without augmentation, the recipe's to the bit
     with _op_determinism(deterministic_ops):

@@ -9,7 +9,7 @@ used for training and test folds, so every run is added to DS2_LEDGER.md. The fo
 from cv44_M_tiny_L.json; greedy-balanced by S, then V), so the AAMI run is comparable with the first recipe's.
 
 `--scheme seed`: the same network with five outputs, N, L, R, A, V (other beats are left out of training and
-scoring, but remain neighbours for the rhythm features), trained by `train_interpatient`'s loop. Left and right
+scoring, but remain neighbours for the rhythm features), trained by `train_interpatient(n_classes=5)`. Left and right
 bundle branch block occur in four patients each, so each test patient's L or R is learnt from three others;
 per-patient sensitivity is reported for L, R, A and V.
 
@@ -33,19 +33,6 @@ def record_beats(records, scheme):
         keep = (labels >= 0) & (labels < len(CLASSES[scheme]))
         parts.append((windows[keep], features[keep], labels[keep], np.full(int(keep.sum()), name)))
     return [np.concatenate(a) for a in zip(*parts)]
-
-
-def train_any(windows, features, labels, seed, n_classes, epochs=8):
-    "`train_interpatient`'s loop (same draws, same order) for any number of classes."
-    if n_classes == 4: return train_interpatient(windows, features, labels, seed=seed, epochs=epochs)
-    rng = np.random.default_rng(seed)
-    model = build_model(architecture=INTERPATIENT, n_classes=n_classes, lr=1e-3, seed=seed)
-    weights = class_weights(labels, n_classes)
-    for _ in range(epochs):
-        signs = rng.choice(np.array([-1., 1.], np.float32), size=(len(labels), 1, 1))
-        model.fit({'win': windows * signs, 'feat': features}, labels, batch_size=256, epochs=1, class_weight=weights,
-                  shuffle=True, verbose=0)
-    return model
 
 
 def figures(y, predicted, classes):
@@ -75,7 +62,7 @@ def main():
         correction = class_weights(y[train], len(classes))
         correction = np.array([correction[c] for c in range(len(classes))]) ** 0.25  # `prior_correction`, any class count
         for j, seed in enumerate(args.seeds):
-            model = train_any(windows[train], features[train], y[train], seed, len(classes))
+            model = train_interpatient(windows[train], features[train], y[train], seed=seed, n_classes=len(classes))
             probabilities[j, test] = model.predict({'win': windows[test], 'feat': features[test]}, batch_size=1024, verbose=0) / correction
         print(f'fold {f}: {sorted(set(rec[test]))}; {time.time() - t0:.0f} s', flush=True)
     results = {}
@@ -113,10 +100,9 @@ if __name__ == '__main__':
     import tensorflow as tf
     tf.config.threading.set_intra_op_parallelism_threads(1)  # one core: the other is the 10-fold run's
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    from ecg_nb.architecture import INTERPATIENT
     from ecg_nb.data import BEAT_SYMBOLS, SCHEMES, read_record
     from ecg_nb.kfold import DS1, DS2, Metrics, subjects
-    from ecg_nb.model import build_model, class_weights, train_interpatient
+    from ecg_nb.model import class_weights, train_interpatient
     from ecg_nb.segment import beat_inputs, preprocess
     CLASSES = {'aami': SCHEMES['aami'].classes[:4], 'seed': SCHEMES['seed'].classes}
     main()

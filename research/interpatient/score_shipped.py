@@ -34,7 +34,7 @@ for record in DS2:
             t.append(true[scored]); g.append(guess[scored]); r.append(np.full(int(scored.sum()), record))
 
 
-def figures(true, guess, records, keep=None):
+def figures(true, guess, keep=None):
     keep = np.ones(len(true), bool) if keep is None else keep
     index = {c: i for i, c in enumerate(CLASSES)}
     m = Metrics.of(np.array([index[c] for c in true[keep]]), np.array([index[c] for c in guess[keep]]), CLASSES)
@@ -49,9 +49,9 @@ def figures(true, guess, records, keep=None):
 results = {}
 for (name, mode), (t, g, r) in pairs.items():
     t, g, r = (np.concatenate(a) for a in (t, g, r))
-    results[f'{name}, {mode}'] = figures(t, g, r)
-    results[f'{name}, {mode}, record 232'] = figures(t, g, r, r == '232')
-    results[f'{name}, {mode}, other 21 records'] = figures(t, g, r, r != '232')
+    results[f'{name}, {mode}'] = figures(t, g)
+    results[f'{name}, {mode}, record 232'] = figures(t, g, r == '232')
+    results[f'{name}, {mode}, other 21 records'] = figures(t, g, r != '232')
 for mode in ('clean', 'inverted'):
     seeds = [results[f'{n}, {mode}'] for n in predictors if n != 'ensemble']
     results[f'seeds mean, {mode}'] = {k: float(np.mean([s[k] for s in seeds])) for k in seeds[0]}
