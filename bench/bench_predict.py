@@ -9,7 +9,7 @@
 
 With `--baseline-ecg_nb PATH` (another installation's `ecg_nb` command, e.g. the main branch's), every case runs
 with both commands in the same run, alternately, so that both columns see the same machine load.
-`--stages` instead times the 30-minute record's stages one by one, in a fresh process of this tree.
+`--stages` instead times the 30-minute record's stages one by one, in a fresh process of this tree, with this tree's model.
 
 This tree's command uses the shipped model unless `--this-model` says otherwise; the baseline's, `--model`.
 
@@ -57,16 +57,22 @@ from ecg_nb.segment import detect_r_peaks, segment_beats
 timed('import matplotlib.pyplot', __import__, 'matplotlib.pyplot')
 ecg = timed('read the WFDB record', load_signal, sys.argv[1] + '.hea')
 ecg = timed('check it', check_signal, ecg)
-predictor = timed('load the model', load_predictor, model=sys.argv[2])
+predictor = timed('load the model', load_predictor, model=sys.argv[2] or None)
 x = resample_to_model(ecg)
 peaks = timed('detect the R peaks', detect_r_peaks, x, 360.)
-beats, kept = timed('cut the beat windows', segment_beats, x, peaks)
-p = timed(f'classify {len(beats):,} beats ({predictor.engine})', predictor, beats)
+if predictor.inputs == 'beat_inputs':  # the shipped model: preprocessing, the running template and the features, then the networks
+    from ecg_nb.segment import beat_inputs_in_chunks
+    pieces = timed('preprocess, cut the windows, the features', lambda: list(beat_inputs_in_chunks(x, peaks, baseline=predictor.baseline)))
+    p = timed(f'classify {len(peaks):,} beats ({predictor.engine})', lambda: np.concatenate([predictor({'win': w, 'feat': f}) for _, w, f in pieces]))
+    kept = np.ones(len(peaks), bool)
+else:
+    beats, kept = timed('cut the beat windows', segment_beats, x, peaks)
+    p = timed(f'classify {len(beats):,} beats ({predictor.engine})', predictor, beats)
 r, labels = peaks[kept], np.array(predictor.classes)[p.argmax(axis=1)]
 table = pd.DataFrame({'sample': r, 'class': labels, **{f'p_{c}': p[:, i].round(4) for i, c in enumerate(predictor.classes)}})
 timed('write the CSV', table.to_csv, sys.argv[3] + '.csv', index=False)
 fig = timed('draw the figure', plot_prediction, x, r, labels, predictor.classes, 'stages')
-timed('save the PNG', fig.savefig, sys.argv[3] + '.png', dpi=110)
+timed('save the PNG', fig.savefig, sys.argv[3] + '.png', dpi=110, pil_kwargs={'compress_level': 1})  # as the command saves it
 for name, s in seconds.items(): print(f'| {name} | {s:.3f} |')
 print(f'| sum | {sum(seconds.values()):.2f} |')
 """
@@ -94,7 +100,7 @@ def main():
     record = args.record or str(resolve_data_dir() / '100')
     if args.stages:
         print(f'| stage, record {Path(record).name} | seconds |\n|---|---:|', flush=True)
-        with tempfile.TemporaryDirectory() as d: subprocess.run([sys.executable, '-c', STAGES, record, args.model, f'{d}/out'], check=True)
+        with tempfile.TemporaryDirectory() as d: subprocess.run([sys.executable, '-c', STAGES, record, args.model if args.this_model == 'same' else args.this_model, f'{d}/out'], check=True)
         return
     commands = {'this tree': str(Path(sys.executable).parent/'ecg_nb')}
     if args.baseline: commands = {'baseline': str(Path(args.baseline).resolve()), **commands}
