@@ -325,7 +325,7 @@ def predict_file(path:str|Path, # the ECG: CSV, .mat or WFDB
     table = pd.DataFrame({'sample': np.round(r * ecg.fs / MODEL_FS).astype(np.int64), 'time_s': (r / MODEL_FS).round(3),
                           'class': predicted, 'probability': probabilities.max(axis=1).round(4) if len(r) else []})
     for i, c in enumerate(classes): table[f'p_{c}'] = probabilities[:, i].round(4) if len(r) else []
-    table['edge'] = edge  # the window ran past the recording and was completed by its mirror image
+    table['edge'] = edge  # the window ran past the recording: completed with zeros (inter-patient model) or the mirror image (seed's)
     rr = np.diff(r) / MODEL_FS
     summary = {'file': Path(path).name, 'fs': ecg.fs, 'lead': ecg.lead, 'duration_s': round(ecg.duration, 2),
                'beats': int(len(r)), 'counts': {str(c): int((predicted == c).sum()) for c in classes},

@@ -316,6 +316,27 @@ def test_a_model_without_a_card_needs_its_scheme(tmp_path):
     assert 'p_L' in pd.read_csv(tmp_path/'b.csv').columns
 
 
+def test_the_shipped_model_classifies_every_beat_of_a_ten_second_strip(tmp_path):
+    # the default model, as a user runs it: all 13 beats of record 100's first 10 s, the atrial premature one
+    # among them, with the AAMI classes the model file names; the first and last beats' windows run past the strip
+    from ecg_nb.data import BEAT_SYMBOLS, SCHEMES
+    from ecg_nb.segment import BEAT_POST, BEAT_PRE
+    record = read_record('100', EXCERPT_DIR)
+    pd.DataFrame({'MLII': record.signal[:3600]}).to_csv(tmp_path/'strip.csv', index=False)
+    proc = run_cli('predict', tmp_path/'strip.csv', '--fs', '360', '--output', tmp_path/'b.csv', '--summary', tmp_path/'s.json',
+                   cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    table, summary = pd.read_csv(tmp_path/'b.csv'), json.loads((tmp_path/'s.json').read_text())
+    assert summary['classes'] == list(load_predictor().classes) == ['N', 'S', 'V', 'F']
+    is_beat = (record.ann_sample < 3600) & np.isin(record.ann_symbol, BEAT_SYMBOLS)
+    reference = record.ann_sample[is_beat]
+    assert len(table) == len(reference) == 13 and (np.abs(table['sample'].to_numpy() - reference) <= 2).all()
+    aami = SCHEMES['aami']
+    assert list(table['class']) == [aami.classes[i] for i in aami.labels(record.ann_symbol[is_beat])]  # one S among them
+    near_end = (table['sample'] < BEAT_PRE) | (table['sample'] + BEAT_POST > 3600)
+    assert near_end.sum() == 2 and (table.edge == near_end).all() and summary['beats_at_edges'] == 2
+
+
 def test_a_ten_second_strip_loses_no_beat_and_a_training_record_is_named(tmp_path):
     # the standard ECG strip: every beat classified, those whose window runs past the strip marked
     record = read_record('100', EXCERPT_DIR)
