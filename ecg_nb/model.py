@@ -343,13 +343,14 @@ def train_interpatient(windows:np.ndarray, # (m, 234, 2) float32 [beat, template
                       epochs=1, class_weight=weights, shuffle=True, verbose=verbose)
     return model
 
-def prior_correction(labels:np.ndarray, # (m,) int 0..3: the training labels
+def prior_correction(labels:np.ndarray, # (m,) int 0..len(classes)-1: the training labels
                      alpha:float=0.25, # the recipe's 0.25 (chosen by DS1 cross-validation among 0, 0.25, 0.5)
-                    )->np.ndarray: # (4,) the divisors of the mean probabilities (a card's `prior_correction`)
+                     classes:tuple=INTERPATIENT_CLASSES, # the model's classes (the seed's five, for `train_interpatient(n_classes=5)`)
+                    )->np.ndarray: # (len(classes),) the divisors of the mean probabilities (a card's `prior_correction`)
     "Divisors of the predicted probabilities that undo part of the class weighting: class weight ** alpha."
     labels = np.asarray(labels)
-    counts = np.bincount(labels, minlength=len(INTERPATIENT_CLASSES))
-    if (absent := [c for c, n in zip(INTERPATIENT_CLASSES, counts) if not n]):
+    counts = np.bincount(labels, minlength=len(classes))
+    if (absent := [c for c, n in zip(classes, counts) if not n]):
         raise ValueError(f'no {", ".join(absent)} beats among the labels: a class never trained on has no prior to correct')
-    weights = class_weights(labels, len(INTERPATIENT_CLASSES))
-    return np.array([weights[c] for c in range(len(INTERPATIENT_CLASSES))]) ** alpha
+    weights = class_weights(labels, len(classes))
+    return np.array([weights[c] for c in range(len(classes))]) ** alpha

@@ -59,8 +59,7 @@ def main():
     probabilities = np.zeros((len(args.seeds), len(y), len(classes)), np.float32)
     for f in range(10):
         train, test = fold != f, fold == f
-        correction = class_weights(y[train], len(classes))
-        correction = np.array([correction[c] for c in range(len(classes))]) ** 0.25  # `prior_correction`, any class count
+        correction = prior_correction(y[train], classes=classes)
         for j, seed in enumerate(args.seeds):
             model = train_interpatient(windows[train], features[train], y[train], seed=seed, n_classes=len(classes))
             probabilities[j, test] = model.predict({'win': windows[test], 'feat': features[test]}, batch_size=1024, verbose=0) / correction
@@ -102,7 +101,7 @@ if __name__ == '__main__':
     tf.config.threading.set_inter_op_parallelism_threads(1)
     from ecg_nb.data import BEAT_SYMBOLS, SCHEMES, read_record
     from ecg_nb.kfold import DS1, DS2, Metrics, subjects
-    from ecg_nb.model import class_weights, train_interpatient
+    from ecg_nb.model import prior_correction, train_interpatient
     from ecg_nb.segment import beat_inputs, preprocess
     CLASSES = {'aami': SCHEMES['aami'].classes[:4], 'seed': SCHEMES['seed'].classes}
     main()
