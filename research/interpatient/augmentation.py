@@ -31,14 +31,6 @@ HERE = Path(__file__).resolve().parent
 AUGMENTATION = dict(amplitude=0.2, slope=0.1, noise=0.05, shift=3)
 
 
-def figures(y, predicted):
-    "As `rhythm_context.py` scores its candidates."
-    m = Metrics.of(y, predicted, INTERPATIENT_CLASSES)
-    se, ppv, f1 = (dict(zip(INTERPATIENT_CLASSES, m.per_class(k))) for k in ('sensitivity', 'ppv', 'f1'))
-    return dict(accuracy=m.accuracy, S_se=se['S'], S_ppv=ppv['S'], V_se=se['V'], V_ppv=ppv['V'],
-                macro_f1=float(np.nanmean(list(f1.values()))))
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
@@ -68,6 +60,6 @@ if __name__ == '__main__':
     import tensorflow as tf
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    from ecg_nb.kfold import Metrics
-    from ecg_nb.model import INTERPATIENT_CLASSES, prior_correction, train_interpatient
+    from ecg_nb.model import prior_correction, train_interpatient
+    from scoring import figures
     main()

@@ -77,13 +77,6 @@ def train_with_context(windows, features, context, labels, seed, epochs=8):
     return model
 
 
-def figures(y, predicted):
-    m = Metrics.of(y, predicted, INTERPATIENT_CLASSES)
-    se, ppv, f1 = (dict(zip(INTERPATIENT_CLASSES, m.per_class(k))) for k in ('sensitivity', 'ppv', 'f1'))
-    return dict(accuracy=m.accuracy, S_se=se['S'], S_ppv=ppv['S'], V_se=se['V'], V_ppv=ppv['V'],
-                macro_f1=float(np.nanmean(list(f1.values()))))
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--candidates', nargs='+', default=['shipped', 'context'])
@@ -126,9 +119,10 @@ if __name__ == '__main__':
     tf.config.threading.set_inter_op_parallelism_threads(1)
     from ecg_nb.architecture import INTERPATIENT, Layer
     from ecg_nb.data import BEAT_SYMBOLS, SCHEMES, read_record
-    from ecg_nb.kfold import DS1, Metrics
-    from ecg_nb.model import INTERPATIENT_CLASSES, build_model, class_weights, prior_correction, train_interpatient
+    from ecg_nb.kfold import DS1
+    from ecg_nb.model import build_model, class_weights, prior_correction, train_interpatient
     from ecg_nb.segment import beat_inputs, preprocess
+    from scoring import figures
     before_join = [layer for layer in INTERPATIENT.layers if layer.name in ('join', 'head', 'drop', 'out')]
     context_branch = (
         Layer('conv', 'ctx_conv1', 8, 5, padding='same', use_bias=False, inbound=('ctx',)), Layer('batch_norm', 'ctx_bn1'),
