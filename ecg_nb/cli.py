@@ -132,6 +132,19 @@ def _report(args):
     print(f'report: {markdown}' + ('' if args.no_html else f' and {Path(args.run)/"report.html"}') +
           f' (notebook: {Path(args.run)/"report.ipynb"})')
 
+def _fit(args):
+    from ecg_nb.fit import fit_interpatient
+    if args.threads < 1: raise EcgDataError(f'--threads {args.threads}: must be 1 or more')
+    from ecg_nb.model import keras
+    if keras.backend.backend() == 'tensorflow':  # before TensorFlow starts; on one thread, the shipped weights to the bit
+        import tensorflow as tf
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    run = fit_interpatient(args.run, data_dir=args.data_dir, records=args.records, seeds=tuple(args.seeds), epochs=args.epochs,
+                           alpha=args.alpha, baseline=args.baseline, lead=args.lead)
+    print(f'{run.path}: {len(run.seeds())} seed models (AAMI classes N, S, V, F); classify with: '
+          f'ecg_nb predict --run {run.path} ECG_FILE')
+
 def _predict(args):
     from ecg_nb.predict import predict_file
     if (args.input is None) == (args.input_option is None):
@@ -252,13 +265,30 @@ def make_parser()->argparse.ArgumentParser:
                                               'the mean ± sd over folds, beside the pooled figures')
         p.set_defaults(handler=handler)
 
+    p = commands.add_parser('fit', help="train the inter-patient model (AAMI classes N, S, V, F; the shipped model's recipe) "
+                            "on labelled records into a folder that `predict --run` reads; rerun to resume")
+    p.add_argument('--run', required=True, help='the model folder to write, e.g. results/ds1ds2_aami (made if missing)')
+    p.add_argument('--data_dir', help="database folder, or 'excerpt' (default: $ECG_NB_DATA, else data/mitdb)")
+    p.add_argument('--records', nargs='+', help="the training records, none of them paced (default: de Chazal's DS1, 22 records)")
+    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2, 3, 4], help='one model per seed, averaged at prediction '
+                   '(default: 0 1 2 3 4)')
+    p.add_argument('--epochs', type=int, default=8, help="passes over the beats (default: 8, the recipe's)")
+    p.add_argument('--alpha', type=float, default=0.25, help="power of the class weights that prediction divides out "
+                   "(default: 0.25, the recipe's; 0: none)")
+    p.add_argument('--baseline', default='trend+medians', choices=['trend+medians', 'medians'],
+                   help="the baseline removed before the beats are cut (default: trend+medians, the recipe's)")
+    p.add_argument('--lead', default='MLII', help='the lead to train on; a record without it is refused (default: MLII)')
+    p.add_argument('--threads', type=int, default=1, help='TensorFlow threads (default: 1, which reproduces the shipped '
+                   'weights to the bit)')
+    p.set_defaults(handler=_fit)
+
     p = commands.add_parser('predict', help='classify every beat of an ECG file (CSV, .mat, WFDB .hea)')
     p.add_argument('input', nargs='?', help='the ECG: .csv, .mat (v5 or v7.3) or a WFDB record\'s .hea')
     p.add_argument('--input', dest='input_option', metavar='INPUT', help='the ECG, as the seed spelled it')
     which = p.add_mutually_exclusive_group()
     which.add_argument('--model', help='a trained model (.keras), or a folder of them (an ensemble); default: the shipped '
                        'inter-patient model (AAMI classes N, S, V, F; trained on DS1)')
-    which.add_argument('--run', help='a k-fold run folder: average the probabilities of all its fold models')
+    which.add_argument('--run', help='a k-fold run folder, or an `ecg_nb fit` folder: average the probabilities of all its models')
     p.add_argument('--scheme', choices=['seed', 'aami'], help="the classes of a model file saved without a model card "
                    "(older files; a card's classes win)")
     p.add_argument('--fs', type=float, help='sampling frequency in Hz, where the file does not give it')

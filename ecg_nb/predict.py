@@ -168,11 +168,11 @@ def _predictor(paths:list[Path], classes:tuple|None, scheme:str|None, engine:str
                      baselines[0])
 
 def load_predictor(model:str|Path|None=None, # a .keras file, or a folder of them (an ensemble)
-                   run:str|Path|None=None, # or a k-fold run folder: all its fold models
+                   run:str|Path|None=None, # or a k-fold run folder (all its fold models), or an `ecg_nb fit` folder (all its seeds)
                    scheme:str|None=None, # class scheme of a model file without a card (a card's classes win)
                    engine:str='auto', # 'auto': numpy for a described architecture, else Keras; or 'numpy', 'keras'
                   )->Predictor:
-    "A model, an ensemble of models, or a run's fold models, with the class names their files (or the run) give; by default the shipped inter-patient model."
+    "A model, an ensemble of models, or a run's models (a k-fold run's folds, an `ecg_nb fit` folder's seeds), with the class names their files (or the run) give; by default the shipped inter-patient model."
     if engine not in ('auto', 'numpy', 'keras'): raise ValueError(f"engine must be 'auto', 'numpy' or 'keras', not {engine!r}")
     if model is not None and run is not None: raise EcgDataError('pass either a model (--model) or a run (--run), not both')
     if scheme is not None and scheme not in SCHEMES:
@@ -183,6 +183,15 @@ def load_predictor(model:str|Path|None=None, # a .keras file, or a folder of the
         what = (f'ensemble of {len(paths)} models in {path.name}' if len(paths) > 1 else f'model {paths[0].name}')
         return _predictor(paths, None, scheme, engine, what + (' (shipped with ecg_nb; mean probability)' if model is None
                                                                 else ' (mean probability)' if len(paths) > 1 else ''))
+    from ecg_nb.fit import ModelRun
+    if ModelRun.is_one(run):  # `ecg_nb fit`'s: one model per seed, all trained on the same records
+        fitted = ModelRun(run)
+        if missing := fitted.missing_seeds():
+            raise EcgDataError(f'{fitted.path}: seed{"s" if len(missing) > 1 else ""} {", ".join(map(str, missing))} not trained '
+                               f'yet; rerun `ecg_nb fit --run {fitted.path}` with the same options to finish')
+        seeds = fitted.seeds()
+        return _predictor([fitted.model_path(s) for s in seeds], None, None, engine,
+                          f'ensemble of {len(seeds)} seed models of {fitted.name} (ecg_nb fit; mean probability)')
     from ecg_nb.kfold import Run
     run = Run(run)
     params, folds = run.manifest()['parameters'], run.complete_folds()

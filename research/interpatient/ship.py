@@ -1,66 +1,57 @@
-"""Train ecg_nb's default model with the package and put it into the package; or write its measured figures.
+"""Put the DS1-trained model of results/ds1ds2_aami into the package; or write its measured figures.
 
-python research/interpatient/ship.py train [--seeds 0 1 2 3 4]   (on one CPU thread: taskset -c 0)
+ecg_nb fit --run results/ds1ds2_aami          (the recipe on DS1, seeds 0-4, one CPU thread; about 3 minutes)
+python research/interpatient/ship.py copy
 python research/interpatient/ship.py measured "TEXT"
 
-`train`: the final recipe (models/M_tiny_L_spec.json: 8 epochs, prior correction alpha 0.25, random inversion),
-with the baseline chosen in DS1 by wander.py (`preprocess(..., baseline='trend+medians')`), trained on DS1 by
-`ecg_nb.model.train_interpatient` for each seed and saved as the described architecture `INTERPATIENT`
-(`resave`: no optimizer state) with a card that says what it takes and what it is:
-ecg_nb/models/aami_interpatient/seed_{k}.keras. Nothing of DS2 is read.
+`copy`: checks that results/ds1ds2_aami is `ecg_nb fit`'s default (DS1, seeds 0-4, the recipe of
+models/M_tiny_L_spec.json with the baseline wander.py chose) and complete, then copies its seed_{k}.keras byte for
+byte into ecg_nb/models/aami_interpatient/, each card keeping the figures the shipped one states (the same weights
+score the same). Nothing of DS2 is read.
 
-`measured`: the figures' line that 05_predict's quality check measures, written into every card (that check
-asserts the card says what it measured); the weights are copied byte for byte.
+`measured`: the figures' line that 05_predict's quality check measures, written into every shipped card (that
+check asserts the card says what it measured); the weights are copied byte for byte.
 
-Until session 7 the shipped files were research's own models (models/M_tiny_L_s*.keras, baseline 'medians'),
-re-saved by an earlier version of this script; `train_interpatient` reproduces them to the bit on one thread
-(02_model).
+History: until session 7 the shipped files were research's own models (models/M_tiny_L_s*.keras, baseline
+'medians'); then this script trained them with `ecg_nb.model.train_interpatient` (baseline 'trend+medians'); since
+session 10 `ecg_nb fit` trains them (the same function, the same weights to the bit on one thread) into
+results/ds1ds2_aami, so that `ecg_nb predict --run results/ds1ds2_aami` reproduces the DS2 figures.
 """
-import argparse, dataclasses, json, os, tempfile
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+import argparse, dataclasses, json, shutil, zipfile
 from pathlib import Path
-from ecg_nb.architecture import INTERPATIENT
-from ecg_nb.data import ModelInfo, read_model_info, write_model_info
+from ecg_nb.data import read_model_info, write_model_info
+from ecg_nb.fit import FIT_RECIPE, FIT_SEEDS, ModelRun
 from ecg_nb.kfold import DS1
-from ecg_nb.model import interpatient_beats, prior_correction, resave, train_interpatient
 from ecg_nb.predict import BEAT_INPUTS, DEFAULT_MODEL
-from ecg_nb.segment import BEAT_POST, BEAT_PRE
 
 HERE = Path(__file__).parent
-BASELINE = 'trend+medians'  # wander.py, RESULTS.md "Baseline wander"
+RUN = ModelRun(HERE.parent.parent/'results'/'ds1ds2_aami')
 parser = argparse.ArgumentParser()
-parser.add_argument('action', choices=('train', 'measured'))
+parser.add_argument('action', choices=('copy', 'measured'))
 parser.add_argument('text', nargs='?', default='')
-parser.add_argument('--seeds', type=int, nargs='+')
 args = parser.parse_args()
 spec = json.loads((HERE/'models'/'M_tiny_L_spec.json').read_text())
 assert spec['classes'] == ['N', 'S', 'V', 'F'] and spec['features']['used_in_order'] == list(BEAT_INPUTS[1:])
+assert (spec['epochs'], spec['prior_correction']['alpha'], spec['seeds']) == (FIT_RECIPE['epochs'], FIT_RECIPE['alpha'], list(FIT_SEEDS))
 
 if args.action == 'measured':
-    files = sorted(DEFAULT_MODEL.glob('seed_*.keras'))
+    files = sorted(DEFAULT_MODEL.glob('seed_*.keras'))  # results/ds1ds2_aami's cards stay as `ecg_nb fit` wrote them
     for path in files: write_model_info(path, dataclasses.replace(read_model_info(path), measured=args.text))
     print(f'{len(files)} cards now say: {args.text}')
     raise SystemExit
 
-import tensorflow as tf
-tf.config.threading.set_intra_op_parallelism_threads(1); tf.config.threading.set_inter_op_parallelism_threads(1)
-seeds = args.seeds if args.seeds is not None else spec['seeds']
-ds1 = interpatient_beats(None, DS1, baseline=BASELINE)
-info = ModelInfo(
-    classes=tuple(spec['classes']), scheme='aami', fs=360., window=BEAT_PRE + BEAT_POST, r_offset=BEAT_PRE, lead='MLII',
-    normalisation="ecg_nb.segment.preprocess (a 0.6 s trend, then median filters, removed as the baseline; 40 Hz "
-                  "low-pass), then divided by the patient's running median R amplitude",
-    baseline=BASELINE, extra_inputs=BEAT_INPUTS,
-    architecture=f'{INTERPATIENT.name}: beat and template CNN joined with 19 rhythm and morphology features '
-                 f'({INTERPATIENT.parameters(4):,} weights); one of an ensemble of {len(spec["seeds"])} seeds',
-    protocol="inter-patient (subject-level): trained on de Chazal's DS1, every choice made by record-grouped "
-             "cross-validation inside DS1, DS2 held out",
-    split='ds1ds2', trained_on=tuple(DS1), run='research/interpatient (M_tiny_L, trend+medians baseline)',
-    prior_correction=tuple(prior_correction(ds1.labels, spec['prior_correction']['alpha']).tolist()))
-DEFAULT_MODEL.mkdir(parents=True, exist_ok=True)
-for seed in seeds:
-    model = train_interpatient(*ds1[:3], seed=seed, epochs=spec['epochs'])
-    with tempfile.TemporaryDirectory() as tmp:
-        model.save(Path(tmp)/'trained.keras')
-        resave(Path(tmp)/'trained.keras', DEFAULT_MODEL/f'seed_{seed}.keras', INTERPATIENT, info)
-    print(DEFAULT_MODEL/f'seed_{seed}.keras', (DEFAULT_MODEL/f'seed_{seed}.keras').stat().st_size, 'bytes', flush=True)
+manifest = RUN.manifest()
+assert manifest['parameters'] == {'records': list(DS1), 'seeds': list(FIT_SEEDS), **FIT_RECIPE}, manifest['parameters']
+assert not RUN.missing_seeds(), RUN.missing_seeds()
+measured = {read_model_info(p).measured for p in DEFAULT_MODEL.glob('seed_*.keras')}
+assert len(measured) <= 1, measured
+for seed in FIT_SEEDS:
+    target = DEFAULT_MODEL/f'seed_{seed}.keras'
+    if target.exists():  # say whether the weights change
+        with zipfile.ZipFile(target) as old, zipfile.ZipFile(RUN.model_path(seed)) as new:
+            same = old.read('model.weights.h5') == new.read('model.weights.h5')
+        print(f'{target.name}: weights {"unchanged" if same else "CHANGED: score the new model on DS2 and ledger it"}')
+    shutil.copyfile(RUN.model_path(seed), target)
+    if measured and next(iter(measured)):
+        write_model_info(target, dataclasses.replace(read_model_info(target), measured=next(iter(measured))))
+print(f'{len(FIT_SEEDS)} models copied from {RUN.path} into {DEFAULT_MODEL}')
