@@ -26,8 +26,33 @@ FIT_RECIPE = {'epochs': 8, 'alpha': 0.25, 'baseline': 'trend+medians', 'lead': '
 FIT_SEEDS = (0, 1, 2, 3, 4)  # the shipped ensemble's seeds
 FIT_CLASSES = SCHEMES['aami'].classes[:4]  # N, S, V, F: Q is not a class the model learns
 
+def _is_whole(v)->bool: return type(v) is int and v >= 0
+
+def _manifest_problem(manifest)->str|None:
+    "What makes `manifest` not a complete one of `fit_interpatient`, or None."
+    if not isinstance(manifest, dict): return 'not a JSON object'
+    if manifest.get('kind') != ModelRun.KIND:
+        return ("a k-fold run's (`ecg_nb kfold`), not an `ecg_nb fit` model folder's" if 'folds' in manifest
+                else f"its kind is {manifest.get('kind')!r}, not {ModelRun.KIND!r}")
+    params = manifest.get('parameters')
+    if not isinstance(params, dict): return 'no parameters'
+    records, seeds = params.get('records'), params.get('seeds')
+    if not (isinstance(records, list) and records and all(isinstance(r, str) for r in records)): return 'its records are not a list of names'
+    if not (isinstance(seeds, list) and seeds and all(map(_is_whole, seeds)) and len(set(seeds)) == len(seeds)):
+        return 'its seeds are not distinct whole numbers'
+    if not (type(params.get('epochs')) is int and params['epochs'] >= 1): return 'its epochs are not a whole number'
+    if not (type(params.get('alpha')) is float and math.isfinite(params['alpha']) and params['alpha'] >= 0):
+        return 'its alpha is not a number'
+    if params.get('baseline') not in BASELINES or not isinstance(params.get('lead'), str): return 'its baseline or lead is not one ecg_nb knows'
+    if not isinstance(manifest.get('data_checksums'), dict): return 'no data checksums'
+    models = manifest.get('models')
+    if not (isinstance(models, dict) and all(k in {str(s) for s in seeds} and isinstance(v, dict) and isinstance(v.get('sha256'), str)
+                                             for k, v in models.items())):
+        return "its record of the models written is not one (seed -> {'sha256': ...})"
+    return None
+
 class ModelRun:
-    "A folder `fit_interpatient` writes: `manifest.json` (recipe, records, versions, the data's checksums) and `seed_<k>.keras` per seed."
+    "A folder `fit_interpatient` writes: `manifest.json` (recipe, records, versions, the data's checksums, each model's SHA-256) and `seed_<k>.keras` per seed."
     KIND = 'ecg_nb fit: inter-patient models, one per seed'
     def __init__(self, path:str|Path): self.path = Path(path)
     def __repr__(self): return f'ModelRun({str(self.path)!r})'
@@ -51,19 +76,24 @@ class ModelRun:
         except FileNotFoundError: raise EcgDataError(f'{path}: not a model folder of `ecg_nb fit` (no manifest.json)') from None
         except (OSError, UnicodeDecodeError, ValueError) as e:
             raise EcgDataError(f'{path}: not a readable manifest ({type(e).__name__}); restore it or use a new folder') from None
-        params = manifest.get('parameters') if isinstance(manifest, dict) else None
-        if not (isinstance(manifest, dict) and manifest.get('kind') == self.KIND and isinstance(params, dict)
-                and {'records', 'seeds', *FIT_RECIPE} <= set(params) and isinstance(manifest.get('data_checksums'), dict)
-                and isinstance(params['seeds'], list) and all(type(s) is int for s in params['seeds'])):
-            raise EcgDataError(f'{path}: not a complete manifest of `ecg_nb fit` (kind, parameters or data_checksums missing); '
-                               'restore it or use a new folder')
+        if problem := _manifest_problem(manifest):
+            raise EcgDataError(f'{path}: not a manifest of `ecg_nb fit` ({problem}); restore it, or use a new folder')
         return manifest
 
     def seeds(self)->list[int]: return self.manifest()['parameters']['seeds']
 
     def missing_seeds(self)->list[int]:
-        "The manifest's seeds whose model is not written yet."
-        return [s for s in self.seeds() if not self.model_path(s).is_file()]
+        "The manifest's seeds whose model is not written yet; `EcgDataError` for a model file the manifest does not vouch for."
+        manifest, missing = self.manifest(), []
+        for seed in manifest['parameters']['seeds']:
+            path, written = self.model_path(seed), manifest['models'].get(str(seed))
+            if not path.exists():
+                missing.append(seed)
+            elif written is None or not path.is_file() or file_sha256(path) != written['sha256']:
+                raise EcgDataError(f'{path}: not the model this folder\'s manifest says was written (' +
+                                   ('none was, for this seed' if written is None else 'its SHA-256 differs') +
+                                   '); delete it to train that seed again')
+        return missing
 
 # %% ../nbs/02a_fit.ipynb 8
 _NORMALISATION = {'trend+medians': 'a 0.6 s trend, then median filters, removed as the baseline',
@@ -72,12 +102,38 @@ _NORMALISATION = {'trend+medians': 'a 0.6 s trend, then median filters, removed 
 def _check_settings(records:list, seeds:list, epochs, alpha, baseline):
     if not records: raise EcgDataError('--records: no records given')
     if twice := sorted({r for r in records if records.count(r) > 1}): raise EcgDataError(f'--records: {twice[0]} is named twice')
-    if not seeds or not all(type(s) is int and s >= 0 for s in seeds) or len(set(seeds)) != len(seeds):
+    if not seeds or not all(map(_is_whole, seeds)) or len(set(seeds)) != len(seeds):
         raise EcgDataError(f'--seeds{"".join(f" {s}" for s in seeds)}: give one or more distinct whole numbers, 0 or more')
     if not (type(epochs) is int and epochs >= 1): raise EcgDataError(f'--epochs {epochs}: must be a whole number, 1 or more')
-    if not (isinstance(alpha, (int, float)) and math.isfinite(alpha) and alpha >= 0):
+    if not (isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and math.isfinite(alpha) and alpha >= 0):
         raise EcgDataError(f'--alpha {alpha}: must be 0 or more (0: no prior correction)')
     if baseline not in BASELINES: raise EcgDataError(f'--baseline {baseline}: must be one of {", ".join(BASELINES)}')
+
+def _check_folder(run:ModelRun):
+    "Refuse a --run that is, or lies under, a file, or that is a folder `ecg_nb fit` did not make."
+    for folder in (run.path, *run.path.parents):
+        if folder.exists():
+            if not folder.is_dir(): raise EcgDataError(f'--run {run.path}: {folder} is a file, not a folder')
+            break
+    if run.path.is_dir() and not run.manifest_path.exists():
+        lock = run.path/'.lock'  # left by a run stopped before it wrote its manifest; a file of the user's is not ours
+        ours = lock.is_file() and lock.read_text(errors='replace').startswith('ecg_nb (pid')
+        if any(p != lock or not ours for p in run.path.iterdir()):
+            raise EcgDataError(f'--run {run.path}: a folder that `ecg_nb fit` did not make (no manifest.json), and not '
+                               'empty; nothing is written into it: choose another folder')
+
+def _check_resumable(run:ModelRun, manifest:dict, parameters:dict, checksums:dict):
+    "Refuse to resume a folder made with other settings or other data."
+    if (then := manifest['parameters']) != parameters:
+        differences = '; '.join(f'{k} {then.get(k)} then, {v} now' for k, v in parameters.items() if then.get(k) != v)
+        raise EcgDataError(f'{run.manifest_path}: this folder was made with other settings ({differences}); rerun with '
+                           'the same ones to resume, or use a new folder')
+    if changed := sorted(k for k in set(checksums) | set(manifest['data_checksums']) if checksums.get(k) != manifest['data_checksums'].get(k)):
+        raise EcgDataError(f'{run.manifest_path}: the data differ from those this folder was made with ({len(changed)} '
+                           f'file(s), first: {changed[0]}); use the same data, or a new folder for these')
+
+def _write_manifest(run:ModelRun, manifest:dict):
+    with atomic_path(run.manifest_path) as tmp: tmp.write_text(json.dumps(manifest, indent=1))
 
 def _card(parameters:dict, run:ModelRun, correction:np.ndarray, ds1:tuple)->ModelInfo:
     "The card every seed's model carries."
@@ -99,6 +155,13 @@ def _card(parameters:dict, run:ModelRun, correction:np.ndarray, ds1:tuple)->Mode
         protocol=protocol, split='ds1ds2' if on_ds1 else '', trained_on=tuple(records), run=run.path.as_posix(),
         prior_correction=tuple(correction.tolist()))
 
+def _tensorflow_threads()->int|None:
+    "TensorFlow's intra-op threads (0: its default), recorded with each model; None on another Keras backend."
+    from ecg_nb.model import keras
+    if keras.backend.backend() != 'tensorflow': return None
+    import tensorflow as tf
+    return tf.config.threading.get_intra_op_parallelism_threads()
+
 def fit_interpatient(run_dir:str|Path, # the model folder, e.g. results/ds1ds2_aami; the same call again resumes it
                      data_dir:str|Path|None=None, # database folder, or 'excerpt' (see `resolve_data_dir`)
                      records:list[str]|None=None, # the training records (default: de Chazal's DS1, `ecg_nb.kfold.DS1`)
@@ -118,24 +181,15 @@ def fit_interpatient(run_dir:str|Path, # the model folder, e.g. results/ds1ds2_a
         raise EcgDataError(f'{folder}: has no record {absent[0]} of DS1, the training records when none are given; '
                            'name yours with --records')
     check_outputs({'--run': run.path}, {'database folder': folder}, folders=('--run',))
-    if run.path.exists() and not run.path.is_dir(): raise EcgDataError(f'--run {run.path}: is a file, not a folder')
+    _check_folder(run)
     parameters = {'records': records, 'seeds': seeds, 'epochs': epochs, 'alpha': float(alpha), 'baseline': baseline, 'lead': lead}
-    manifest = run.manifest() if run.manifest_path.exists() else None
-    if manifest is None and run.path.is_dir() and any(p.name != '.lock' for p in run.path.iterdir()):
-        raise EcgDataError(f'--run {run.path}: a folder that `ecg_nb fit` did not make (no manifest.json), and not empty; '
-                           'nothing is written into it: choose another folder')
-    if manifest is not None and (then := manifest['parameters']) != parameters:
-        differences = '; '.join(f'{k} {then.get(k)} then, {v} now' for k, v in parameters.items() if then.get(k) != v)
-        raise EcgDataError(f'{run.manifest_path}: this folder was made with other settings ({differences}); rerun with '
-                           'the same ones to resume, or use a new folder')
     checksums = {p.name: file_sha256(p) for name in records for p in record_files(name, folder)}
-    if manifest is not None and (changed := sorted(k for k in set(checksums) | set(manifest['data_checksums'])
-                                                   if checksums.get(k) != manifest['data_checksums'].get(k))):
-        raise EcgDataError(f'{run.manifest_path}: the data differ from those this folder was made with ({len(changed)} '
-                           f'file(s), first: {changed[0]}); use the same data, or a new folder for these')
-    if manifest is not None and not run.missing_seeds():
-        if verbose: print(f'{run.path}: every seed ({", ".join(map(str, seeds))}) is trained already; nothing to do')
-        return run
+    manifest = run.manifest() if run.manifest_path.exists() else None
+    if manifest is not None:
+        _check_resumable(run, manifest, parameters, checksums)
+        if not run.missing_seeds():
+            if verbose: print(f'{run.path}: every seed ({", ".join(map(str, seeds))}) is trained already; nothing to do')
+            return run
     from ecg_nb.model import interpatient_beats, prior_correction, resave, train_interpatient
     from ecg_nb.architecture import INTERPATIENT
     beats = interpatient_beats(folder, records, lead=lead, baseline=baseline)
@@ -147,18 +201,29 @@ def fit_interpatient(run_dir:str|Path, # the model folder, e.g. results/ds1ds2_a
     card = _card(parameters, run, prior_correction(beats.labels, alpha, FIT_CLASSES), DS1)
     run.path.mkdir(parents=True, exist_ok=True)
     with Run(run.path).lock():  # one process at a time trains into a folder
-        if manifest is None:
+        # what the folder holds now decides: another run may have written it since it was read above
+        if run.manifest_path.exists():
+            manifest = run.manifest()
+            _check_resumable(run, manifest, parameters, checksums)
+        else:
+            _check_folder(run)
             manifest = {'kind': ModelRun.KIND, 'parameters': parameters, 'protocol': card.protocol,
                         'created': datetime.datetime.now().isoformat(timespec='seconds'), 'versions': _versions(),
                         'git_commit': _git_commit(), 'data_checksums': checksums, 'beats': len(beats.labels),
-                        'class_counts': dict(zip(FIT_CLASSES, counts.tolist())), 'prior_correction': list(card.prior_correction)}
-            with atomic_path(run.manifest_path) as tmp: tmp.write_text(json.dumps(manifest, indent=1))
+                        'class_counts': dict(zip(FIT_CLASSES, counts.tolist())), 'prior_correction': list(card.prior_correction),
+                        'models': {}}
+            _write_manifest(run, manifest)
         for seed in run.missing_seeds():
             start = time.perf_counter()
             model = train_interpatient(beats.windows, beats.features, beats.labels, seed=seed, epochs=epochs)
             with tempfile.TemporaryDirectory() as tmp:
                 model.save(Path(tmp)/'trained.keras')
                 resave(Path(tmp)/'trained.keras', run.model_path(seed), INTERPATIENT, card)
+            seconds = time.perf_counter() - start
+            manifest['models'][str(seed)] = {'sha256': file_sha256(run.model_path(seed)), 'seconds': round(seconds, 1),
+                                             'tensorflow_threads': _tensorflow_threads(),
+                                             'written': datetime.datetime.now().isoformat(timespec='seconds')}
+            _write_manifest(run, manifest)
             if verbose: print(f'{run.model_path(seed)}: seed {seed}, {epochs} epoch{"s" * (epochs != 1)} on {len(beats.labels):,} beats of '
-                              f'{len(records)} records in {time.perf_counter() - start:.0f} s', flush=True)
+                              f'{len(records)} records in {seconds:.0f} s', flush=True)
     return run

@@ -212,6 +212,8 @@ class Run:
         try: manifest = json.loads(path.read_text())
         except (OSError, UnicodeDecodeError, ValueError) as e:
             raise EcgDataError(f'{path}: not a readable run manifest ({type(e).__name__}); restore it or use a new run folder') from None
+        if isinstance(manifest, dict) and str(manifest.get('kind', '')).startswith('ecg_nb fit'):
+            raise EcgDataError(f'{path}: a model folder of `ecg_nb fit`, not a k-fold run; `ecg_nb predict --run` reads it')
         params = manifest.get('parameters') if isinstance(manifest, dict) else None
         if not (isinstance(params, dict) and {'k', 'split', 'scheme', 'seed', 'synthetic'} <= set(params)
                 and isinstance(manifest.get('data_checksums'), dict) and isinstance(manifest.get('folds'), dict)):

@@ -177,13 +177,17 @@ def load_predictor(model:str|Path|None=None, # a .keras file, or a folder of the
     if model is not None and run is not None: raise EcgDataError('pass either a model (--model) or a run (--run), not both')
     if scheme is not None and scheme not in SCHEMES:
         raise EcgDataError(f'--scheme {scheme}: unknown class scheme; choose one of {", ".join(SCHEMES)}')
+    from ecg_nb.fit import ModelRun
+    if model is not None and (Path(model)/'manifest.json').is_file(): model, run = None, model  # a run's folder is read as one, whichever option names it
     if run is None:
         path = Path(model) if model is not None else DEFAULT_MODEL
         paths = _model_files(path)
         what = (f'ensemble of {len(paths)} models in {path.name}' if len(paths) > 1 else f'model {paths[0].name}')
         return _predictor(paths, None, scheme, engine, what + (' (shipped with ecg_nb; mean probability)' if model is None
                                                                 else ' (mean probability)' if len(paths) > 1 else ''))
-    from ecg_nb.fit import ModelRun
+    if not (Path(run)/'manifest.json').is_file():
+        raise EcgDataError(f'{run}: no manifest.json, so neither a k-fold run folder (`ecg_nb kfold`) nor a model folder of '
+                           '`ecg_nb fit`; name a finished one')
     if ModelRun.is_one(run):  # `ecg_nb fit`'s: one model per seed, all trained on the same records
         fitted = ModelRun(run)
         if missing := fitted.missing_seeds():
