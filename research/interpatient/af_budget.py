@@ -11,10 +11,10 @@ import sys
 import numpy as np
 import tensorflow as tf
 tf.config.threading.set_intra_op_parallelism_threads(1); tf.config.threading.set_inter_op_parallelism_threads(1)
-import wfdb
 from ecg_nb.data import BEAT_SYMBOLS, SCHEMES, read_record, resolve_data_dir
 from ecg_nb.kfold import DS1
 from ecg_nb.model import interpatient_beats, prior_correction, train_interpatient
+from af_probe import rhythm_of_beats
 from cv import folds_ds1
 
 seed = int(sys.argv[1]) if len(sys.argv) > 1 else 0
@@ -34,13 +34,7 @@ for name in DS1:  # the rhythm in force at each beat that `interpatient_beats` k
     is_beat = np.isin(rec.ann_symbol, BEAT_SYMBOLS)
     labels = SCHEMES['aami'].labels(rec.ann_symbol[is_beat])
     samples = rec.ann_sample[is_beat][(labels >= 0) & (labels < 4)]
-    ann = wfdb.rdann(str(folder/name), 'atr')
-    marks = [(s, a.strip('\x00')) for s, a in zip(ann.sample, ann.aux_note) if a.startswith('(')]
-    here = np.full(len(samples), '(N', dtype=object)
-    for k, (start, name_) in enumerate(marks):
-        end = marks[k + 1][0] if k + 1 < len(marks) else np.inf
-        here[(samples >= start) & (samples < end)] = name_
-    rhythm.append(here)
+    rhythm.append(rhythm_of_beats(name, samples, folder))
 rhythm = np.concatenate(rhythm)
 S = 1
 calls, true = predicted == S, beats.labels == S

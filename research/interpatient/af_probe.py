@@ -11,6 +11,7 @@ Per DS1 record, split by the reference rhythm annotations ((AFIB and (AFL agains
 A gate needs both to separate AF from sinus rhythm in every record, with room to spare, since only two DS1
 patients (201, 203) have AF.
 """
+from pathlib import Path
 import numpy as np, wfdb
 from ecg_nb.data import BEAT_SYMBOLS, read_record, resolve_data_dir
 from ecg_nb.kfold import DS1
@@ -22,9 +23,9 @@ IRREGULARITY = BEAT_FEATURES.index('irr_centred41/medRR41')
 S_SYMBOLS = list('AaJSej')
 
 
-def rhythm_of_beats(name, samples):
+def rhythm_of_beats(name, samples, folder=FOLDER):
     "The reference rhythm in force at each beat ('(N' before the first rhythm annotation)."
-    ann = wfdb.rdann(str(FOLDER/name), 'atr')
+    ann = wfdb.rdann(str(Path(folder)/name), 'atr')
     marks = [(s, a.strip('\x00')) for s, a in zip(ann.sample, ann.aux_note) if a.startswith('(')]
     out = np.full(len(samples), '(N', dtype=object)
     for k, (start, rhythm) in enumerate(marks):
@@ -37,18 +38,19 @@ def percentiles(x):
     return ' / '.join(f'{v:.3f}' for v in np.percentile(x, [5, 50, 95])) if len(x) else '–'
 
 
-print('| record | beats | in AF or flutter | S beats (in AF) | P prominence, other rhythms | P prominence, AF | '
-      'irregularity, other rhythms | irregularity, AF |')
-print('|---|---:|---:|---:|---|---|---|---|')
-for name in DS1:
-    rec = read_record(name, None)
-    beats = np.isin(rec.ann_symbol, BEAT_SYMBOLS)
-    r = rec.ann_sample[beats]
-    windows, features = beat_inputs(preprocess(rec.signal, rec.fs, 'trend+medians'), r)
-    p = windows[:, P_WINDOW, 1]
-    line = p[:, :1] + (p[:, -1:] - p[:, :1]) * np.linspace(0, 1, p.shape[1])[None]
-    prominence = np.abs(p - line).max(1)
-    af = np.isin(rhythm_of_beats(name, r), ['(AFIB', '(AFL'])
-    s = np.isin(rec.ann_symbol[beats], S_SYMBOLS)
-    print(f'| {name} | {len(r):,} | {af.sum():,} | {s.sum()} ({(s & af).sum()}) | {percentiles(prominence[~af])} | '
-          f'{percentiles(prominence[af])} | {percentiles(features[~af, IRREGULARITY])} | {percentiles(features[af, IRREGULARITY])} |')
+if __name__ == '__main__':
+    print('| record | beats | in AF or flutter | S beats (in AF) | P prominence, other rhythms | P prominence, AF | '
+          'irregularity, other rhythms | irregularity, AF |')
+    print('|---|---:|---:|---:|---|---|---|---|')
+    for name in DS1:
+        rec = read_record(name, None)
+        beats = np.isin(rec.ann_symbol, BEAT_SYMBOLS)
+        r = rec.ann_sample[beats]
+        windows, features = beat_inputs(preprocess(rec.signal, rec.fs, 'trend+medians'), r)
+        p = windows[:, P_WINDOW, 1]
+        line = p[:, :1] + (p[:, -1:] - p[:, :1]) * np.linspace(0, 1, p.shape[1])[None]
+        prominence = np.abs(p - line).max(1)
+        af = np.isin(rhythm_of_beats(name, r), ['(AFIB', '(AFL'])
+        s = np.isin(rec.ann_symbol[beats], S_SYMBOLS)
+        print(f'| {name} | {len(r):,} | {af.sum():,} | {s.sum()} ({(s & af).sum()}) | {percentiles(prominence[~af])} | '
+              f'{percentiles(prominence[af])} | {percentiles(features[~af, IRREGULARITY])} | {percentiles(features[af, IRREGULARITY])} |')
