@@ -178,7 +178,8 @@ def load_predictor(model:str|Path|None=None, # a .keras file, or a folder of the
     if scheme is not None and scheme not in SCHEMES:
         raise EcgDataError(f'--scheme {scheme}: unknown class scheme; choose one of {", ".join(SCHEMES)}')
     from ecg_nb.fit import ModelRun
-    if model is not None and (Path(model)/'manifest.json').is_file(): model, run = None, model  # a run's folder is read as one, whichever option names it
+    if model is not None and (ModelRun.is_one(model) or ((Path(model)/'manifest.json').is_file() and any(Path(model).glob('seed_*.keras')))):
+        model, run = None, model  # an `ecg_nb fit` folder (its manifest damaged, too) is read as one, whichever option names it
     if run is None:
         path = Path(model) if model is not None else DEFAULT_MODEL
         paths = _model_files(path)
