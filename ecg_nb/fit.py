@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -69,6 +70,14 @@ class ModelRun:
         except (OSError, UnicodeDecodeError, ValueError): return False
         return isinstance(manifest, dict) and manifest.get('kind') == cls.KIND
 
+    @classmethod
+    def unreadable(cls, path:str|Path)->bool:
+        "Whether `path` looks like a fit folder (seed models) whose manifest.json is there but not JSON: damaged, not someone else's."
+        path = Path(path)
+        if not ((path/'manifest.json').is_file() and any(path.glob('seed_*.keras'))): return False
+        try: json.loads((path/'manifest.json').read_text()); return False
+        except (OSError, UnicodeDecodeError, ValueError): return True
+
     def manifest(self)->dict:
         "The manifest, checked to be one; one clear line when it is not."
         path = self.manifest_path
@@ -112,6 +121,8 @@ def _check_settings(records:list, seeds:list, epochs, alpha, baseline):
 def _check_folder(run:ModelRun):
     "Refuse a --run that is, or lies under, a file, or that is a folder `ecg_nb fit` did not make."
     for folder in (run.path, *run.path.parents):
+        if folder.is_symlink() and not folder.exists():
+            raise EcgDataError(f'--run {run.path}: {folder} is a link to {os.readlink(folder)}, which does not exist')
         if folder.exists():
             if not folder.is_dir(): raise EcgDataError(f'--run {run.path}: {folder} is a file, not a folder')
             break

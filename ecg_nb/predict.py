@@ -178,7 +178,7 @@ def load_predictor(model:str|Path|None=None, # a .keras file, or a folder of the
     if scheme is not None and scheme not in SCHEMES:
         raise EcgDataError(f'--scheme {scheme}: unknown class scheme; choose one of {", ".join(SCHEMES)}')
     from ecg_nb.fit import ModelRun
-    if model is not None and (ModelRun.is_one(model) or ((Path(model)/'manifest.json').is_file() and any(Path(model).glob('seed_*.keras')))):
+    if model is not None and (ModelRun.is_one(model) or ModelRun.unreadable(model)):
         model, run = None, model  # an `ecg_nb fit` folder (its manifest damaged, too) is read as one, whichever option names it
     if run is None:
         path = Path(model) if model is not None else DEFAULT_MODEL
