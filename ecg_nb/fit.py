@@ -152,10 +152,13 @@ def _card(parameters:dict, run:ModelRun, correction:np.ndarray, ds1:tuple)->Mode
     from ecg_nb.predict import BEAT_INPUTS
     from ecg_nb.segment import BEAT_POST, BEAT_PRE
     records, on_ds1 = parameters['records'], sorted(parameters['records']) == sorted(ds1)
+    as_chosen = all(parameters[k] == v for k, v in FIT_RECIPE.items())  # the settings chosen inside DS1 (any seeds)
     protocol = ("inter-patient (subject-level): trained on de Chazal's DS1, every choice made by record-grouped "
-                "cross-validation inside DS1, DS2 held out" if on_ds1 else
-                f"the inter-patient recipe (chosen inside MIT-BIH's DS1) trained by ecg_nb fit on {len(records)} records; "
-                "not measured on any patient outside them")
+                "cross-validation inside DS1, DS2 held out" if on_ds1 and as_chosen else
+                "inter-patient (subject-level): trained on de Chazal's DS1, DS2 held out, with settings other than those "
+                "chosen inside DS1; not measured on DS2" if on_ds1 else
+                f"the inter-patient recipe (chosen inside MIT-BIH's DS1) trained by ecg_nb fit on {len(records)} records"
+                + ("" if as_chosen else ", with settings of its own") + "; not measured on any patient outside them")
     return ModelInfo(
         classes=FIT_CLASSES, scheme='aami', fs=360., window=BEAT_PRE + BEAT_POST, r_offset=BEAT_PRE, lead=parameters['lead'],
         normalisation=f"ecg_nb.segment.preprocess ({_NORMALISATION[parameters['baseline']]}; 40 Hz low-pass), then divided "
