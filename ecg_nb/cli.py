@@ -134,14 +134,8 @@ def _report(args):
 
 def _fit(args):
     from ecg_nb.fit import fit_interpatient
-    if args.threads < 1: raise EcgDataError(f'--threads {args.threads}: must be 1 or more')
-    from ecg_nb.model import keras
-    if keras.backend.backend() == 'tensorflow':  # before TensorFlow starts; on one thread, the shipped weights to the bit
-        import tensorflow as tf
-        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     run = fit_interpatient(args.run, data_dir=args.data_dir, records=args.records, seeds=tuple(args.seeds), epochs=args.epochs,
-                           alpha=args.alpha, baseline=args.baseline, lead=args.lead)
+                           alpha=args.alpha, baseline=args.baseline, lead=args.lead, threads=args.threads)
     print(f'{run.path}: {len(run.seeds())} seed models (AAMI classes N, S, V, F); classify with: '
           f'ecg_nb predict --run {run.path} ECG_FILE')
 

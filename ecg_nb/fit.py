@@ -169,11 +169,19 @@ def _card(parameters:dict, run:ModelRun, correction:np.ndarray, ds1:tuple)->Mode
         protocol=protocol, split='ds1ds2' if on_ds1 else '', trained_on=tuple(records), run=run.path.as_posix(),
         prior_correction=tuple(correction.tolist()))
 
-def _tensorflow_threads()->int|None:
-    "TensorFlow's intra-op threads (0: its default), recorded with each model; None on another Keras backend."
+def _tensorflow_threads(threads:int|None=None)->int|None:
+    "TensorFlow's intra-op threads (0: its default), set to `threads` first if given; None on another Keras backend."
     from ecg_nb.model import keras
     if keras.backend.backend() != 'tensorflow': return None
     import tensorflow as tf
+    if threads is not None and tf.config.threading.get_intra_op_parallelism_threads() != threads:
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
+        except RuntimeError:  # TensorFlow has run in this process already: its threads are fixed
+            raise EcgDataError(f'--threads {threads}: TensorFlow already runs in this process with '
+                               f'{tf.config.threading.get_intra_op_parallelism_threads() or "its default number of"} threads; '
+                               'run `ecg_nb fit` as a command (a new process), or ask for those') from None
     return tf.config.threading.get_intra_op_parallelism_threads()
 
 def fit_interpatient(run_dir:str|Path, # the model folder, e.g. results/ds1ds2_aami; the same call again resumes it
@@ -184,12 +192,14 @@ def fit_interpatient(run_dir:str|Path, # the model folder, e.g. results/ds1ds2_a
                      alpha:float=FIT_RECIPE['alpha'], # the prior correction's power (`prior_correction`)
                      baseline:str=FIT_RECIPE['baseline'], # `preprocess`'s baseline
                      lead:str=FIT_RECIPE['lead'], # the lead trained on (predicting, ecg_nb reads the same lead)
+                     threads:int|None=None, # TensorFlow threads (1: the shipped weights to the bit); None: as TensorFlow has them
                      verbose:bool=True, # a line per seed
                     )->ModelRun:
     "The shipped recipe trained on labelled records: one `INTERPATIENT` model per seed, with its card, in `run_dir`; a rerun resumes."
     from ecg_nb.kfold import DS1, Run, _git_commit, _versions
     by_default, records, seeds = records is None, [str(r) for r in (DS1 if records is None else records)], list(seeds)
     _check_settings(records, seeds, epochs, alpha, baseline)
+    if threads is not None and not (type(threads) is int and threads >= 1): raise EcgDataError(f'--threads {threads}: must be 1 or more')
     folder, run = resolve_data_dir(data_dir, verbose=False), ModelRun(run_dir)
     if by_default and (absent := [r for r in DS1 if not (folder/f'{r}.hea').is_file()]):
         raise EcgDataError(f'{folder}: has no record {absent[0]} of DS1, the training records when none are given; '
@@ -213,6 +223,7 @@ def fit_interpatient(run_dir:str|Path, # the model folder, e.g. results/ds1ds2_a
                            + ', '.join(f'{c} {n:,}' for c, n in zip(FIT_CLASSES, counts) if n) +
                            '); the model learns N, S, V and F, so its records need beats of each')
     card = _card(parameters, run, prior_correction(beats.labels, alpha, FIT_CLASSES), DS1)
+    _tensorflow_threads(threads)  # before anything is written: a process whose threads cannot be set is refused
     run.path.mkdir(parents=True, exist_ok=True)
     with Run(run.path).lock():  # one process at a time trains into a folder
         # what the folder holds now decides: another run may have written it since it was read above
