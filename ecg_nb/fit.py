@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import (SCHEMES, EcgDataError, ModelInfo, atomic_path, check_outputs, file_sha256, record_files,
+from .data import (SCHEMES, EcgDataError, ModelInfo, check_outputs, file_sha256, record_files,
                          resolve_data_dir)
 from .segment import BASELINES
 
@@ -143,9 +143,6 @@ def _check_resumable(run:ModelRun, manifest:dict, parameters:dict, checksums:dic
         raise EcgDataError(f'{run.manifest_path}: the data differ from those this folder was made with ({len(changed)} '
                            f'file(s), first: {changed[0]}); use the same data, or a new folder for these')
 
-def _write_manifest(run:ModelRun, manifest:dict):
-    with atomic_path(run.manifest_path) as tmp: tmp.write_text(json.dumps(manifest, indent=1))
-
 def _card(parameters:dict, run:ModelRun, correction:np.ndarray, ds1:tuple)->ModelInfo:
     "The card every seed's model carries."
     from ecg_nb.architecture import INTERPATIENT
@@ -225,7 +222,8 @@ def fit_interpatient(run_dir:str|Path, # the model folder, e.g. results/ds1ds2_a
     card = _card(parameters, run, prior_correction(beats.labels, alpha, FIT_CLASSES), DS1)
     _tensorflow_threads(threads)  # before anything is written: a process whose threads cannot be set is refused
     run.path.mkdir(parents=True, exist_ok=True)
-    with Run(run.path).lock():  # one process at a time trains into a folder
+    folder_run = Run(run.path)  # the k-fold run's lock and atomic manifest writer serve this folder too
+    with folder_run.lock():  # one process at a time trains into a folder
         # what the folder holds now decides: another run may have written it since it was read above
         if run.manifest_path.exists():
             manifest = run.manifest()
@@ -237,7 +235,7 @@ def fit_interpatient(run_dir:str|Path, # the model folder, e.g. results/ds1ds2_a
                         'git_commit': _git_commit(), 'data_checksums': checksums, 'beats': len(beats.labels),
                         'class_counts': dict(zip(FIT_CLASSES, counts.tolist())), 'prior_correction': list(card.prior_correction),
                         'models': {}}
-            _write_manifest(run, manifest)
+            folder_run.write_manifest(manifest)
         for seed in run.missing_seeds():
             start = time.perf_counter()
             model = train_interpatient(beats.windows, beats.features, beats.labels, seed=seed, epochs=epochs)
@@ -248,7 +246,7 @@ def fit_interpatient(run_dir:str|Path, # the model folder, e.g. results/ds1ds2_a
             manifest['models'][str(seed)] = {'sha256': file_sha256(run.model_path(seed)), 'seconds': round(seconds, 1),
                                              'tensorflow_threads': _tensorflow_threads(),
                                              'written': datetime.datetime.now().isoformat(timespec='seconds')}
-            _write_manifest(run, manifest)
+            folder_run.write_manifest(manifest)
             if verbose: print(f'{run.model_path(seed)}: seed {seed}, {epochs} epoch{"s" * (epochs != 1)} on {len(beats.labels):,} beats of '
                               f'{len(records)} records in {seconds:.0f} s', flush=True)
     return run
